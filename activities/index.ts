@@ -1,0 +1,13 @@
+import type { ActivityDeps } from './deps';
+import { smokeActivities } from './smoke';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of qpipe, bound to the worker's clients. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...smokeActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

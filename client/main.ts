@@ -1,0 +1,76 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../lib/config';
+import { QpipeError, StackError } from '../lib/errors';
+import { createLogger, type Logger } from '../lib/log';
+import { runDemo } from './demo';
+import { outputFormats, type OutputFormat } from './format';
+import { runSql } from './sql';
+import { stackCommand } from './stack';
+import { runWorker } from './worker';
+
+/** What every command gets: the validated config and a logger on stderr. */
+export interface CommandContext {
+  readonly config: Config;
+  readonly log: Logger;
+}
+
+function context(): CommandContext {
+  const config = loadConfig();
+  return { config, log: createLogger(config.log.level, { app: 'qpipe' }) };
+}
+
+export const formatOption = () =>
+  new Option('--format <format>', 'output format').choices(outputFormats).default('table' as OutputFormat);
+
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return Number(value);
+}
+
+function program(): Command {
+  const qpipe = new Command('qpipe')
+    .description('Q Company data platform: hourly CSV drops and app-log events into a Hive star schema on HDFS, run by Temporal')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+
+  qpipe.addCommand(stackCommand(context));
+
+  qpipe
+    .command('sql')
+    .description('run one SQL statement on the warehouse (Spark Thrift Server) and print its rows')
+    .argument('<statement>', 'the SQL statement')
+    .addOption(formatOption())
+    .option('--timeout <ms>', 'statement deadline in milliseconds (default: QPIPE_HIVE_STATEMENT_TIMEOUT_MS)', positiveInt)
+    .action((statement: string, options: { format: OutputFormat; timeout?: number }) => runSql(context(), statement, options));
+
+  qpipe
+    .command('worker')
+    .description('run the Temporal worker in the foreground until SIGINT/SIGTERM, shutting down gracefully')
+    .action(() => runWorker(context()));
+
+  qpipe
+    .command('demo')
+    .description('from a fresh checkout: install and start the stack, run a smoke workflow through Temporal, print where to look')
+    .action(() => runDemo(context()));
+
+  return qpipe;
+}
+
+/** Runs the CLI; a failure is one line on stderr (plus a service's log tail) and exit code 1. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`qpipe: ${describe(error)}\n`);
+    if (error instanceof StackError && error.logTail) process.stderr.write(`${error.logTail}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof QpipeError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,62 @@
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig as KafkaJsConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { KafkaConfig } from './config';
+import { silentLogger, type Logger } from './log';
+
+/**
+ * Builds the one kafkajs instance of a process from the config (brokers, TLS, SASL), with
+ * deadlines on connecting and on each request, and kafkajs' own log lines routed to our logger.
+ */
+export function createKafka(config: KafkaConfig, log: Logger = silentLogger): Kafka {
+  const options: KafkaJsConfig = {
+    clientId: config.clientId,
+    brokers: [...config.brokers],
+    ssl: config.ssl,
+    sasl: config.sasl ? saslOptions(config.sasl) : undefined,
+    connectionTimeout: config.timeoutMs,
+    requestTimeout: config.timeoutMs,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...fields } = entry.log;
+      const level = entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'debug';
+      log[level]({ component: 'kafkajs', namespace: entry.namespace, ...fields }, message);
+    },
+  };
+  return new Kafka(options);
+}
+
+function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
+/** The topics the pipeline needs, with their partition counts (single-node stack: replication 1). */
+export function pipelineTopics(config: KafkaConfig): { topic: string; numPartitions: number }[] {
+  return [
+    { topic: config.topic, numPartitions: 3 },
+    { topic: config.dlqTopic, numPartitions: 1 },
+  ];
+}
+
+/** Creates the pipeline's topics where missing; idempotent. */
+export async function ensureTopics(kafka: Kafka, config: KafkaConfig, replicationFactor = 1): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = pipelineTopics(config).filter(({ topic }) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ ...topic, replicationFactor })) });
+    }
+    return missing.map(({ topic }) => topic);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StackError } from '../lib/errors';
+import type { StackLayout } from './layout';
+import { tail } from './shell';
+
+/** One process of the stack, as the launcher starts it. */
+export interface ProcessSpec {
+  /** Unique name: the pid file and log file are named after it. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+interface PidFile {
+  pid: number;
+  command: string;
+  startedAt: string;
+}
+
+export const logPath = (layout: StackLayout, name: string) => path.join(layout.logs, `${name}.log`);
+const pidPath = (layout: StackLayout, name: string) => path.join(layout.run, `${name}.pid`);
+
+/**
+ * Starts a process in its own process group, detached from ours, its output appended to
+ * `logs/<name>.log`, and records it in `run/<name>.pid`.
+ */
+export async function startProcess(layout: StackLayout, spec: ProcessSpec): Promise<number> {
+  await mkdir(layout.logs, { recursive: true });
+  await mkdir(layout.run, { recursive: true });
+  const log = openSync(logPath(layout, spec.name), 'a');
+  try {
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd ?? layout.dir,
+      env: { ...process.env, ...spec.env },
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', (error) => reject(new StackError(spec.name, `cannot start ${spec.command}: ${error.message}`, '', { cause: error })));
+      child.once('spawn', () => resolve(child.pid!));
+    });
+    child.unref();
+    const record: PidFile = { pid, command: spec.command, startedAt: new Date().toISOString() };
+    await writeFile(pidPath(layout, spec.name), JSON.stringify(record) + '\n');
+    return pid;
+  } finally {
+    closeSync(log);
+  }
+}
+
+/**
+ * The pid of a process this stack started and that still runs, or undefined. A pid file whose
+ * process is gone, or whose pid now belongs to a process that is not ours (its command line does
+ * not mention the stack dir), counts as not running.
+ */
+export async function runningPid(layout: StackLayout, name: string): Promise<number | undefined> {
+  let record: PidFile;
+  try {
+    record = JSON.parse(await readFile(pidPath(layout, name), 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+  return isOurs(layout, record.pid) ? record.pid : undefined;
+}
+
+function isOurs(layout: StackLayout, pid: number): boolean {
+  try {
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && commandLine.includes(layout.dir);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a process this stack started: SIGTERM to its process group, then SIGKILL after `graceMs`.
+ * Resolves when no process of the group is left; removes the pid file.
+ */
+export async function stopProcess(layout: StackLayout, name: string, graceMs = 20_000): Promise<boolean> {
+  const pid = await runningPid(layout, name);
+  if (pid === undefined) {
+    await rm(pidPath(layout, name), { force: true });
+    return false;
+  }
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (groupAlive(pid)) {
+    signalGroup(pid, 'SIGKILL');
+    while (groupAlive(pid)) await sleep(100);
+  }
+  await rm(pidPath(layout, name), { force: true });
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resident memory of a process in MiB (VmRSS), or undefined when it is gone. */
+export function residentMiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last lines of a process's log, for error messages. */
+export function logTail(layout: StackLayout, name: string, lines = 30): string {
+  try {
+    return tail(readFileSync(logPath(layout, name), 'utf8'), lines);
+  } catch {
+    return '(no log)';
+  }
+}

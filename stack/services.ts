@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import { StackError } from '../lib/errors';
+import { HiveClient } from '../lib/hive-client';
+import { createKafka, ensureTopics } from '../lib/kafka';
+import { silentLogger } from '../lib/log';
+import { sparkHome, type StackLayout } from './layout';
+import type { ProcessSpec } from './processes';
+import { runCommand } from './shell';
+
+export const serviceNames = ['temporal', 'hdfs', 'kafka', 'spark'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+/** One service of the local stack: its processes, how to prepare its state, how to tell it is healthy. */
+export interface Service {
+  readonly name: ServiceName;
+  /** What a person reaches it at. */
+  readonly endpoints: string;
+  /** Services that must be healthy before this one starts. */
+  readonly after: readonly ServiceName[];
+  readonly processes: readonly ProcessSpec[];
+  /** Writes its config files and, on first start, initialises its state (format, cluster id). */
+  prepare(): Promise<void>;
+  /** Resolves when a real request succeeds; throws (quickly) otherwise. */
+  check(): Promise<void>;
+  /** Runs once the service is healthy on `up` (topics, directories). */
+  ready?(): Promise<void>;
+}
+
+const checkTimeoutMs = 5_000;
+
+/** JDK 17 closes the JDK internals Hadoop (and Spark's Hadoop client) reflect into. */
+const jdk17Opens = [
+  'java.base/java.lang', 'java.base/java.lang.reflect', 'java.base/java.io', 'java.base/java.net', 'java.base/java.nio',
+  'java.base/java.util', 'java.base/java.util.concurrent', 'java.base/sun.nio.ch', 'java.base/sun.security.action',
+].map((pkg) => `--add-opens=${pkg}=ALL-UNNAMED`);
+
+export function stackServices(config: Config, layout: StackLayout): Record<ServiceName, Service> {
+  const { ports, memory } = config.stack;
+  const state = (name: string) => path.join(layout.state, name);
+  const conf = (name: string) => path.join(layout.conf, name);
+  const hdfsUri = `hdfs://127.0.0.1:${ports.hdfsRpc}`;
+
+  const temporal: Service = {
+    name: 'temporal',
+    endpoints: `gRPC 127.0.0.1:${ports.temporal}, UI http://127.0.0.1:${ports.temporalUi}`,
+    after: [],
+    processes: [
+      {
+        name: 'temporal',
+        command: layout.temporalBin,
+        args: [
+          'server', 'start-dev',
+          '--db-filename', path.join(state('temporal'), 'temporal.db'),
+          '--ip', '127.0.0.1', '--port', String(ports.temporal), '--ui-port', String(ports.temporalUi),
+          '--namespace', config.temporal.namespace,
+          '--log-format', 'json', '--log-level', 'warn',
+        ],
+      },
+    ],
+    prepare: () => mkdir(state('temporal'), { recursive: true }).then(() => undefined),
+    async check() {
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}`, connectTimeout: checkTimeoutMs });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+      } finally {
+        await connection.close();
+      }
+      const ui = await fetch(`http://127.0.0.1:${ports.temporalUi}/`, { signal: AbortSignal.timeout(checkTimeoutMs) });
+      if (!ui.ok) throw new Error(`Temporal UI answered HTTP ${ui.status}`);
+    },
+  };
+
+  const hadoopClasspath = `${conf('hadoop')}:${layout.hadoopLib}/*`;
+  const hadoopJava = (name: string, heap: string, mainClass: string, extra: string[] = []): ProcessSpec => ({
+    name,
+    command: 'java',
+    args: [
+      `-Xmx${heap}`, ...jdk17Opens,
+      `-Dhadoop.home.dir=${path.dirname(layout.hadoopLib)}`, `-Dhadoop.log.dir=${layout.logs}`, `-Dhadoop.id.str=${name}`,
+      '-cp', hadoopClasspath, mainClass, ...extra,
+    ],
+  });
+  const hdfs: Service = {
+    name: 'hdfs',
+    endpoints: `WebHDFS http://127.0.0.1:${ports.hdfsHttp}, RPC ${hdfsUri}`,
+    after: [],
+    processes: [
+      hadoopJava('hdfs-namenode', memory.namenodeHeap, 'org.apache.hadoop.hdfs.server.namenode.NameNode'),
+      hadoopJava('hdfs-datanode', memory.datanodeHeap, 'org.apache.hadoop.hdfs.server.datanode.DataNode'),
+    ],
+    async prepare() {
+      await writeHadoopConf(conf('hadoop'), config, state('hdfs'));
+      if (!existsSync(path.join(state('hdfs'), 'name', 'current', 'VERSION'))) {
+        const format = hadoopJava('hdfs-format', memory.namenodeHeap, 'org.apache.hadoop.hdfs.server.namenode.NameNode', ['-format', '-nonInteractive', '-force']);
+        await runCommand('hdfs', format.command, format.args, { timeoutMs: 120_000 });
+      }
+    },
+    async check() {
+      const jmx = await fetchJson(`http://127.0.0.1:${ports.hdfsHttp}/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`);
+      const bean = (jmx as { beans?: { NumLiveDataNodes?: number; FSState?: string }[] }).beans?.[0];
+      if (!bean) throw new Error('NameNode JMX has no FSNamesystemState');
+      if ((bean.NumLiveDataNodes ?? 0) < 1) throw new Error('no live DataNode yet');
+      if (bean.FSState !== 'Operational') throw new Error(`NameNode is ${bean.FSState}`);
+      const status = await fetchJson(`http://127.0.0.1:${ports.hdfsHttp}/webhdfs/v1/?op=GETFILESTATUS&user.name=${config.hdfs.user}`);
+      if ((status as { FileStatus?: { type?: string } }).FileStatus?.type !== 'DIRECTORY') throw new Error('WebHDFS GETFILESTATUS / gave no directory');
+    },
+    async ready() {
+      // Safe mode ends only once blocks are reported; a write proves the DataNode takes data.
+      const url = `http://127.0.0.1:${ports.hdfsHttp}/webhdfs/v1${config.hdfs.root}/warehouse?op=MKDIRS&user.name=${config.hdfs.user}`;
+      const response = await fetchJson(url, 'PUT');
+      if ((response as { boolean?: boolean }).boolean !== true) throw new Error(`MKDIRS ${config.hdfs.root}/warehouse failed`);
+    },
+  };
+
+  const kafkaProperties = path.join(conf('kafka'), 'server.properties');
+  const kafkaLog4j = path.join(conf('kafka'), 'log4j.properties');
+  const kafkaJava = (name: string, heap: string, mainClass: string, args: string[]): ProcessSpec => ({
+    name,
+    command: 'java',
+    args: [`-Xmx${heap}`, '-Xms128m', `-Dlog4j.configuration=file:${kafkaLog4j}`, `-Dkafka.logs.dir=${layout.logs}`, '-cp', `${layout.kafkaLib}/*`, mainClass, ...args],
+  });
+  const kafka: Service = {
+    name: 'kafka',
+    endpoints: `bootstrap 127.0.0.1:${ports.kafka}`,
+    after: [],
+    processes: [kafkaJava('kafka', memory.kafkaHeap, 'kafka.Kafka', [kafkaProperties])],
+    async prepare() {
+      await writeKafkaConf(conf('kafka'), config, state('kafka'));
+      if (!existsSync(path.join(state('kafka'), 'meta.properties'))) {
+        const clusterIdFile = path.join(layout.state, 'kafka-cluster-id');
+        const clusterId = existsSync(clusterIdFile) ? (await readFile(clusterIdFile, 'utf8')).trim() : kafkaClusterId();
+        await mkdir(layout.state, { recursive: true });
+        await writeFile(clusterIdFile, clusterId + '\n');
+        const format = kafkaJava('kafka-format', '256m', 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', kafkaProperties]);
+        await runCommand('kafka', format.command, format.args, { timeoutMs: 120_000 });
+      }
+    },
+    async check() {
+      const admin = createKafka({ ...config.kafka, brokers: [`127.0.0.1:${ports.kafka}`], timeoutMs: checkTimeoutMs }).admin({ retry: { retries: 0 } });
+      await admin.connect();
+      try {
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length < 1) throw new Error('Kafka reports no broker');
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    async ready() {
+      await ensureTopics(createKafka({ ...config.kafka, brokers: [`127.0.0.1:${ports.kafka}`] }), config.kafka);
+    },
+  };
+
+  const spark: Service = {
+    name: 'spark',
+    endpoints: `HiveServer2 (Spark Thrift) 127.0.0.1:${ports.thrift}, warehouse ${hdfsUri}${config.hdfs.root}/warehouse`,
+    after: ['hdfs'],
+    processes: [sparkThriftProcess(config, layout, state('spark'), hdfsUri)],
+    prepare: () => mkdir(state('spark'), { recursive: true }).then(() => undefined),
+    async check() {
+      const hive = new HiveClient(
+        { ...config.hive, host: '127.0.0.1', connectTimeoutMs: checkTimeoutMs, sessionTimeoutMs: checkTimeoutMs, statementTimeoutMs: 30_000 },
+        silentLogger,
+      );
+      try {
+        await hive.connect();
+        const { rows } = await hive.query('SELECT 1 AS one');
+        if (rows[0]?.one !== 1) throw new Error(`SELECT 1 returned ${JSON.stringify(rows)}`);
+      } finally {
+        await hive.close();
+      }
+    },
+  };
+
+  return { temporal, hdfs, kafka, spark };
+}
+
+function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: string, hdfsUri: string): ProcessSpec {
+  const home = sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
+  const { ports, memory } = config.stack;
+  const conf: Record<string, string> = {
+    'spark.master': 'local[2]',
+    'spark.driver.memory': memory.sparkDriverMemory,
+    'spark.driver.host': '127.0.0.1',
+    'spark.driver.bindAddress': '127.0.0.1',
+    'spark.ui.enabled': 'false',
+    'spark.sql.catalogImplementation': 'hive',
+    'spark.sql.warehouse.dir': `${hdfsUri}${config.hdfs.root}/warehouse`,
+    'spark.sql.shuffle.partitions': '4',
+    'spark.sql.session.timeZone': 'UTC',
+    'spark.hadoop.fs.defaultFS': hdfsUri,
+    'spark.hadoop.dfs.client.use.datanode.hostname': 'true',
+    // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
+    'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
+    'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),
+    'spark.hadoop.hive.server2.thrift.bind.host': '127.0.0.1',
+    'spark.hadoop.hive.server2.authentication': config.hive.auth,
+    'spark.local.dir': path.join(stateDir, 'tmp'),
+    'spark.driver.extraJavaOptions': `-Dderby.system.home=${stateDir} -Duser.timezone=UTC`,
+  };
+  return {
+    name: 'spark-thrift',
+    command: path.join(home, 'bin', 'spark-submit'),
+    args: [
+      '--class', 'org.apache.spark.sql.hive.thriftserver.HiveThriftServer2', '--name', 'qpipe-thrift-server',
+      ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
+      'spark-internal',
+    ],
+    env: { SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_PYTHON: path.join(layout.python, 'bin', 'python') },
+    cwd: stateDir,
+  };
+}
+
+async function writeHadoopConf(dir: string, config: Config, stateDir: string): Promise<void> {
+  const { ports } = config.stack;
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'core-site.xml'),
+    hadoopXml({
+      'fs.defaultFS': `hdfs://127.0.0.1:${ports.hdfsRpc}`,
+      'hadoop.tmp.dir': path.join(stateDir, 'tmp'),
+      'hadoop.http.staticuser.user': config.hdfs.user,
+    }),
+  );
+  await writeFile(
+    path.join(dir, 'hdfs-site.xml'),
+    hadoopXml({
+      'dfs.replication': '1',
+      'dfs.namenode.name.dir': path.join(stateDir, 'name'),
+      'dfs.datanode.data.dir': path.join(stateDir, 'data'),
+      'dfs.namenode.rpc-address': `127.0.0.1:${ports.hdfsRpc}`,
+      'dfs.namenode.http-address': `127.0.0.1:${ports.hdfsHttp}`,
+      'dfs.datanode.address': `127.0.0.1:${ports.datanode}`,
+      'dfs.datanode.http.address': `127.0.0.1:${ports.datanodeHttp}`,
+      'dfs.datanode.ipc.address': `127.0.0.1:${ports.datanodeIpc}`,
+      'dfs.datanode.hostname': '127.0.0.1',
+      'dfs.webhdfs.enabled': 'true',
+      'dfs.permissions.enabled': 'false',
+      'dfs.namenode.safemode.extension': '0',
+      'dfs.namenode.safemode.min.datanodes': '0',
+      'dfs.datanode.du.reserved': '0',
+      'dfs.namenode.resource.du.reserved': String(512 * 1024 * 1024),
+      'dfs.heartbeat.interval': '1',
+    }),
+  );
+  await writeFile(path.join(dir, 'log4j.properties'), log4jProperties('%d{ISO8601} %p %c{1}: %m%n'));
+}
+
+async function writeKafkaConf(dir: string, config: Config, stateDir: string): Promise<void> {
+  const { ports } = config.stack;
+  const properties: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${ports.kafkaController}`,
+    listeners: `PLAINTEXT://127.0.0.1:${ports.kafka},CONTROLLER://127.0.0.1:${ports.kafkaController}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports.kafka}`,
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': stateDir,
+    'num.partitions': '3',
+    // One node: the internal topics cannot have more replicas than brokers.
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+    'auto.create.topics.enable': 'false',
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'server.properties'), Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
+  await writeFile(path.join(dir, 'log4j.properties'), log4jProperties('[%d] %p %m (%c)%n') + 'log4j.logger.kafka=INFO\nlog4j.logger.org.apache.kafka=INFO\n');
+}
+
+function hadoopXml(properties: Record<string, string>): string {
+  const escape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const body = Object.entries(properties)
+    .map(([name, value]) => `  <property><name>${name}</name><value>${escape(value)}</value></property>`)
+    .join('\n');
+  return `<?xml version="1.0"?>\n<!-- written by qpipe stack up; edit lib/config.ts settings instead -->\n<configuration>\n${body}\n</configuration>\n`;
+}
+
+function log4jProperties(pattern: string): string {
+  return [
+    'log4j.rootLogger=INFO, stdout',
+    'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+    `log4j.appender.stdout.layout.ConversionPattern=${pattern}`,
+    '',
+  ].join('\n');
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+function kafkaClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+async function fetchJson(url: string, method = 'GET'): Promise<unknown> {
+  const response = await fetch(url, { method, signal: AbortSignal.timeout(checkTimeoutMs) });
+  if (!response.ok) throw new StackError('hdfs', `${method} ${url} answered HTTP ${response.status}`);
+  return response.json();
+}

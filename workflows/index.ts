@@ -1,0 +1,2 @@
+// The worker's workflowsPath: re-exports only.
+export { stackSmoke } from './stack-smoke';
