@@ -19,7 +19,7 @@ export function installTemporalRuntime(config: Config, log: Logger, shutdownSign
   const level = temporalLevels[config.log.level] ?? 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
-      const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : entryLevel === 'INFO' ? 'info' : 'debug';
+      const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : 'debug';
       log[method]({ component: 'temporal-sdk', ...meta }, message);
     }),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
