@@ -6,11 +6,12 @@ const nodeModules = ['fs', 'path', 'os', 'child_process', 'net', 'http', 'https'
 export default tseslint.config(
   { ignores: ['node_modules/**', '.stack/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
+  { files: ['**/*.js'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-console': ['error', { allow: [] }],
+      'no-console': 'error',
     },
   },
   {
