@@ -1,12 +1,12 @@
 import type { Config } from '../lib/config';
 import type { HdfsClient } from '../lib/hdfs-client';
-import type { HiveClient } from '../lib/hive-client';
+import type { Warehouse } from '../lib/hive-client';
 import type { Logger } from '../lib/log';
 
 /** The clients the worker builds once and hands to every activity. */
 export interface ActivityDeps {
   readonly config: Config;
   readonly hdfs: HdfsClient;
-  readonly hive: HiveClient;
+  readonly hive: Warehouse;
   readonly log: Logger;
 }

@@ -2,7 +2,7 @@ import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type LogLeve
 import { createActivities } from '../activities';
 import type { Config } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
-import { HiveClient } from '../lib/hive-client';
+import { ReconnectingHiveClient } from '../lib/hive-client';
 import type { Logger } from '../lib/log';
 import { createWorkerConnection } from '../lib/temporal';
 
@@ -30,10 +30,9 @@ export function installTemporalRuntime(config: Config, log: Logger, shutdownSign
 /** Builds the worker's clients once (HDFS, Hive), the activities over them, and the worker. */
 export async function createQpipeWorker(config: Config, log: Logger): Promise<QpipeWorker> {
   const hdfs = new HdfsClient(config.hdfs, log.child({ component: 'hdfs' }));
-  const hive = new HiveClient(config.hive, log.child({ component: 'hive' }));
+  const hive = new ReconnectingHiveClient(config.hive, log.child({ component: 'hive' }));
   const connection = await createWorkerConnection(config.temporal);
   try {
-    await hive.connect();
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
