@@ -19,24 +19,28 @@ export interface ServiceStatus {
 
 export class LocalStack {
   readonly layout: StackLayout;
-  readonly services: Record<ServiceName, Service>;
 
   constructor(
     private readonly config: Config,
     private readonly progress: Progress = () => undefined,
   ) {
     this.layout = stackLayout(config.stack.dir);
-    this.services = stackServices(config, this.layout);
+  }
+
+  /** Built on each use: paths inside the installs (SPARK_HOME) exist only once `up` has installed them. */
+  get services(): Record<ServiceName, Service> {
+    return stackServices(this.config, this.layout);
   }
 
   /** Installs what is missing, then starts every service not yet healthy and waits for all. Idempotent. */
   async up(): Promise<ServiceStatus[]> {
     await installStack(this.layout, this.config.home, this.progress);
+    const services = this.services;
     const started = new Map<ServiceName, Promise<void>>();
     const start = (name: ServiceName): Promise<void> => {
       let promise = started.get(name);
       if (!promise) {
-        const service = this.services[name];
+        const service = services[name];
         promise = Promise.all(service.after.map(start)).then(() => this.startService(service));
         started.set(name, promise);
       }
