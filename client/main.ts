@@ -4,6 +4,7 @@ import { QpipeError, StackError } from '../lib/errors';
 import { createLogger, type Logger } from '../lib/log';
 import { runDemo } from './demo';
 import { outputFormats, type OutputFormat } from './format';
+import { runGenerate, type GenerateOptions } from './generate';
 import { runSql } from './sql';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
@@ -47,6 +48,17 @@ function program(): Command {
     .command('worker')
     .description('run the Temporal worker in the foreground until SIGINT/SIGTERM, shutting down gracefully')
     .action(() => runWorker(context()));
+
+  qpipe
+    .command('generate')
+    .description("write hourly drops (branches, sales agents, transactions) with the real files' shape and quirks, deterministic for a seed")
+    .requiredOption('--out <dir>', 'output directory: one group<N>/ folder per drop')
+    .option('--groups <n>', 'how many hourly drops', positiveInt, 6)
+    .option('--rows <r>', 'transactions per drop', positiveInt, 1500)
+    .option('--seed <s>', 'seed: same seed, same bytes', 'qpipe')
+    .option('--crlf', 'CRLF line endings')
+    .option('--bom', 'start files with a UTF-8 byte order mark')
+    .action((options: GenerateOptions) => runGenerate(context(), options));
 
   qpipe
     .command('demo')
