@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -226,11 +227,26 @@ export class HdfsClient {
       await this.create(temporary, body, { overwrite: false });
       await this.rename(temporary, path, { overwrite });
     } catch (error) {
-      await this.delete(temporary).then(
-        (deleted) => this.log.debug({ op: 'DELETE', path: temporary, deleted }, 'webhdfs: removed the temporary file of a failed putAtomic'),
-        (cleanupError: unknown) => this.log.warn({ op: 'DELETE', path: temporary, err: cleanupError }, 'webhdfs: could not remove the temporary file of a failed putAtomic'),
-      );
+      await this.removeTemporary(temporary);
       throw error;
+    }
+  }
+
+  /**
+   * Deletes the temporary file of a failed putAtomic. An aborted upload may still be creating the file
+   * on the DataNode after our DELETE, so it is looked for again shortly after and deleted once more.
+   * Best effort: a leftover hidden `.tmp-` file is ignored by readers; failures are logged.
+   */
+  private async removeTemporary(temporary: string): Promise<void> {
+    try {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await this.delete(temporary);
+        await sleep(200);
+        if (!(await this.exists(temporary))) return;
+      }
+      this.log.warn({ op: 'DELETE', path: temporary }, 'webhdfs: the temporary file of a failed putAtomic keeps reappearing');
+    } catch (cleanupError) {
+      this.log.warn({ op: 'DELETE', path: temporary, err: cleanupError }, 'webhdfs: could not remove the temporary file of a failed putAtomic');
     }
   }
 
