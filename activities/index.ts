@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { ingestActivities } from './ingest';
 import { smokeActivities } from './smoke';
 
 export type { ActivityDeps } from './deps';
@@ -7,6 +8,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...smokeActivities(deps),
+    ...ingestActivities(deps),
   };
 }
 

@@ -13,6 +13,8 @@ export interface Config {
   readonly home: string;
   /** Local data dirs. `QPIPE_LANDING_DIR` (data/landing), `QPIPE_REPORTS_DIR` (data/reports), `QPIPE_ARCHIVE_DIR` (data/archive), `QPIPE_REJECTED_DIR` (data/rejected). */
   readonly dirs: { readonly landing: string; readonly reports: string; readonly archive: string; readonly rejected: string };
+  /** A landing file must keep its size and mtime this long to count as complete, `QPIPE_LANDING_SETTLE_MS` (2000). */
+  readonly landingSettleMs: number;
   readonly log: { readonly level: LogLevel };
   readonly hdfs: HdfsConfig;
   readonly hive: HiveConfig;
@@ -161,6 +163,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       archive: read.path('QPIPE_ARCHIVE_DIR', 'data/archive', home),
       rejected: read.path('QPIPE_REJECTED_DIR', 'data/rejected', home),
     },
+    landingSettleMs: read.nonNegativeInt('QPIPE_LANDING_SETTLE_MS', 2_000),
     log: { level: read.oneOf('QPIPE_LOG_LEVEL', logLevels, 'info') },
     hdfs: {
       url: read.url('QPIPE_WEBHDFS_URL', `http://127.0.0.1:${ports.hdfsHttp}`),
@@ -257,6 +260,12 @@ function reader(env: Env) {
     return found;
   };
   return {
+    nonNegativeInt(name: string, fallback: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (!/^\d+$/.test(value)) throw new ConfigError(name, `expected a whole number, got "${value}"`);
+      return Number(value);
+    },
     required(name: string): string {
       const value = raw(name);
       if (value === undefined) throw new ConfigError(name, 'is required');

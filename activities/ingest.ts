@@ -1,0 +1,164 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { completeLandingFiles, fileFacts, missingColumns, moveInto, writeReason, type LandingFile } from '../lib/landing';
+import {
+  batchIdOf,
+  datasetOf,
+  ingestedFilesDir,
+  ingestedFilesPath,
+  manifestPath,
+  rawBatchDir,
+  type BatchManifest,
+  type LogicalHour,
+  type ManifestFile,
+} from '../lib/pure/batch';
+import { loadJob } from '../lib/jobs';
+import { sqlIdentifier } from '../lib/pure/sql';
+
+export interface IngestSummary {
+  readonly batchId: string;
+  readonly hour: LogicalHour;
+  readonly ingested: number;
+  readonly duplicate: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Record<string, number>;
+  /** Files left in the landing dir because they were still being written. */
+  readonly waiting: readonly string[];
+  /** True when the batch had been committed by an earlier attempt and only its local moves were redone. */
+  readonly resumed: boolean;
+}
+
+/** Heartbeats when running as an activity; a no-op when called directly (tests, scripts). */
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not inside an activity
+  }
+}
+
+export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
+  const root = config.hdfs.root;
+  const database = sqlIdentifier(config.hive.database);
+
+  async function prepareTables(): Promise<void> {
+    for (const statement of loadJob('ingested_files', { database, location: ingestedFilesDir(root) })) {
+      await hive.execute(statement);
+    }
+  }
+
+  /** (file name, sha256) of every file earlier batches ingested, with the batch that did. */
+  async function previouslyIngested(batchId: string): Promise<Map<string, string>> {
+    const [statement] = loadJob('previously_ingested', { database, batch_id: batchId });
+    const { rows } = await hive.query<{ file_name: string; sha256: string; batch_id: string }>(statement!);
+    return new Map(rows.map((row) => [`${row.file_name}\u0000${row.sha256}`, row.batch_id]));
+  }
+
+  async function readManifest(batchId: string): Promise<BatchManifest | undefined> {
+    const file = manifestPath(root, batchId);
+    if (!(await hdfs.exists(file))) return undefined;
+    return JSON.parse(await hdfs.readText(file)) as BatchManifest;
+  }
+
+  /** Moves the batch's local files out of the landing dir: archive, or rejected with a reason file. */
+  async function settleLocalFiles(manifest: BatchManifest, landing: Map<string, LandingFile>): Promise<void> {
+    for (const file of manifest.files) {
+      const local = landing.get(file.fileName);
+      if (!local) continue;
+      if (file.status === 'rejected') {
+        const dir = path.join(config.dirs.rejected, manifest.batchId);
+        await writeReason(dir, file.fileName, { reason: file.reason, detail: file.detail, batchId: manifest.batchId, sha256: file.sha256, bytes: file.bytes });
+        await moveInto(local.localPath, dir);
+      } else {
+        await moveInto(local.localPath, path.join(config.dirs.archive, manifest.batchId));
+      }
+    }
+  }
+
+  function summarize(manifest: BatchManifest, waiting: readonly string[], resumed: boolean): IngestSummary {
+    const count = (status: ManifestFile['status']) => manifest.files.filter((file) => file.status === status).length;
+    const rejectedByReason: Record<string, number> = {};
+    for (const file of manifest.files) if (file.status === 'rejected' && file.reason) rejectedByReason[file.reason] = (rejectedByReason[file.reason] ?? 0) + 1;
+    return { batchId: manifest.batchId, hour: manifest.hour, ingested: count('ingested'), duplicate: count('duplicate'), rejected: count('rejected'), rejectedByReason, waiting, resumed };
+  }
+
+  return {
+    /**
+     * Moves the complete landing files into the raw zone as the batch of `hour`, exactly once:
+     * each accepted file is uploaded whole (atomic put) under the batch's own directory, the
+     * `ingested_files` rows are written, and the manifest is written last as the commit marker.
+     * Then the local files move to the archive (or the rejected dir, with a reason file). A retry
+     * after a crash before the manifest redoes the uploads in place (same paths, overwritten: no
+     * reader looks at an uncommitted batch); after the manifest it only finishes the local moves.
+     */
+    async ingestLanding(hour: LogicalHour): Promise<IngestSummary> {
+      const batchId = batchIdOf(hour);
+      const { complete, waiting } = await completeLandingFiles(config.dirs.landing, config.landingSettleMs);
+      const landing = new Map(complete.map((file) => [file.fileName, file]));
+
+      const committed = await readManifest(batchId);
+      if (committed) {
+        await settleLocalFiles(committed, landing);
+        log.info({ batchId, files: committed.files.length }, 'batch already committed; finished its local moves');
+        return summarize(committed, waiting, true);
+      }
+
+      await prepareTables();
+      const earlier = await previouslyIngested(batchId);
+      const files: ManifestFile[] = [];
+      for (const [index, local] of complete.entries()) {
+        heartbeat({ step: 'upload', file: local.fileName, index, of: complete.length });
+        const facts = await fileFacts(local.localPath);
+        const dataset = datasetOf(local.fileName);
+        const base = { fileName: local.fileName, dataset, sha256: facts.sha256, bytes: facts.bytes };
+        if (!dataset) {
+          files.push({ ...base, status: 'rejected', reason: 'UNKNOWN_FILE', detail: 'the name matches no file family' });
+          continue;
+        }
+        if (facts.empty) {
+          files.push({ ...base, status: 'rejected', reason: 'EMPTY_FILE', detail: 'the file has no header and no rows' });
+          continue;
+        }
+        const missing = missingColumns(dataset, facts.columns);
+        if (missing.length > 0) {
+          files.push({ ...base, status: 'rejected', reason: 'FILE_SCHEMA_MISMATCH', detail: `the header lacks ${missing.join(', ')}` });
+          continue;
+        }
+        const earlierBatch = earlier.get(`${local.fileName}\u0000${facts.sha256}`);
+        if (earlierBatch) {
+          files.push({ ...base, status: 'duplicate', reason: 'DUPLICATE_DELIVERY', detail: `identical to the file ingested by batch ${earlierBatch}` });
+          continue;
+        }
+        const rawPath = `${rawBatchDir(root, dataset, hour)}/${local.fileName}`;
+        await hdfs.putAtomic(rawPath, createReadStream(local.localPath), { overwrite: true });
+        files.push({ ...base, status: 'ingested', rawPath, columns: facts.columns, bom: facts.bom });
+        log.info({ batchId, file: local.fileName, dataset, bytes: facts.bytes }, 'ingested file');
+      }
+
+      const manifest: BatchManifest = { batchId, hour, ingestedAt: new Date().toISOString(), files };
+      const rows = files.map((file) =>
+        JSON.stringify({
+          file_name: file.fileName,
+          dataset: file.dataset ?? null,
+          sha256: file.sha256,
+          bytes: file.bytes,
+          status: file.status,
+          reason: file.reason ?? null,
+          detail: file.detail ?? null,
+          raw_path: file.rawPath ?? null,
+          ingested_at: manifest.ingestedAt,
+        }),
+      );
+      heartbeat({ step: 'commit', files: files.length });
+      await hdfs.putAtomic(ingestedFilesPath(root, batchId), rows.join('\n') + (rows.length > 0 ? '\n' : ''), { overwrite: true });
+      for (const statement of loadJob('ingested_files_partition', { database, batch_id: batchId })) await hive.execute(statement);
+      await hdfs.putAtomic(manifestPath(root, batchId), JSON.stringify(manifest, null, 2) + '\n', { overwrite: false });
+      await settleLocalFiles(manifest, landing);
+      const summary = summarize(manifest, waiting, false);
+      log.info({ ...summary }, 'batch committed');
+      return summary;
+    },
+  };
+}

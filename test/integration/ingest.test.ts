@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ingestActivities } from '../../activities/ingest';
+import { HdfsClient } from '../../lib/hdfs-client';
+import { HiveClient } from '../../lib/hive-client';
+import { silentLogger } from '../../lib/log';
+import { manifestPath, type BatchManifest } from '../../lib/pure/batch';
+import { isolatedConfig, realDataDir } from '../helpers/isolated';
+
+const config = isolatedConfig('ingest');
+const hdfs = new HdfsClient(config.hdfs, silentLogger);
+const hive = new HiveClient(config.hive, silentLogger);
+const { ingestLanding } = ingestActivities({ config, hdfs, hive, log: silentLogger });
+const landing = config.dirs.landing;
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const dropGroup = (group: number) => {
+  mkdirSync(landing, { recursive: true });
+  for (const file of readdirSync(path.join(realDataDir, `group${group}`))) copyFileSync(path.join(realDataDir, `group${group}`, file), path.join(landing, file));
+};
+
+describe('ingestLanding against the real HDFS and warehouse', () => {
+  beforeAll(async () => {
+    await hive.connect();
+  });
+
+  afterAll(async () => {
+    await hive.execute(`DROP DATABASE IF EXISTS ${config.hive.database} CASCADE`);
+    await hive.close();
+    await hdfs.delete(config.hdfs.root, { recursive: true });
+  });
+
+  it('puts each landing file in the raw zone whole, writes the manifest last and archives the local files', async () => {
+    dropGroup(1);
+    const summary = await ingestLanding('2026-01-01T01');
+    expect(summary).toMatchObject({ batchId: '2026-01-01T01', ingested: 3, duplicate: 0, rejected: 0, resumed: false, waiting: [] });
+
+    const manifest = JSON.parse(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T01'))) as BatchManifest;
+    expect(manifest.files.map((file) => file.fileName).sort()).toEqual(['branches_SS_raw_1.csv', 'sales_agents_SS_raw_1.csv', 'sales_transactions_SS_raw_1.csv']);
+    for (const file of manifest.files) {
+      const original = path.join(realDataDir, 'group1', file.fileName);
+      expect(file.sha256).toBe(sha256(original));
+      expect(file.rawPath).toBe(`${config.hdfs.root}/raw/batch/${file.dataset}/ingest_date=2026-01-01/ingest_hour=01/2026-01-01T01/${file.fileName}`);
+      expect(await hdfs.readText(file.rawPath!)).toBe(readFileSync(original, 'utf8'));
+    }
+    expect(readdirSync(landing)).toEqual([]);
+    expect(readdirSync(path.join(config.dirs.archive, '2026-01-01T01')).sort()).toEqual(manifest.files.map((file) => file.fileName).sort());
+
+    const { rows } = await hive.query(`SELECT file_name, dataset, status, bytes, batch_id FROM ${config.hive.database}.ingested_files ORDER BY file_name`);
+    expect(rows).toEqual(
+      manifest.files
+        .map((file) => ({ file_name: file.fileName, dataset: file.dataset, status: 'ingested', bytes: file.bytes, batch_id: '2026-01-01T01' }))
+        .sort((a, b) => a.file_name.localeCompare(b.file_name)),
+    );
+  });
+
+  it('records a redelivered identical file as a duplicate and does not ingest it again', async () => {
+    mkdirSync(landing, { recursive: true });
+    copyFileSync(path.join(realDataDir, 'group1', 'branches_SS_raw_1.csv'), path.join(landing, 'branches_SS_raw_1.csv'));
+    const summary = await ingestLanding('2026-01-01T02');
+    expect(summary).toMatchObject({ ingested: 0, duplicate: 1, rejected: 0 });
+    expect(await hdfs.exists(`${config.hdfs.root}/raw/batch/branches/ingest_date=2026-01-01/ingest_hour=02/2026-01-01T02/branches_SS_raw_1.csv`)).toBe(false);
+    const { rows } = await hive.query(`SELECT status, reason, detail FROM ${config.hive.database}.ingested_files WHERE batch_id = '2026-01-01T02'`);
+    expect(rows).toEqual([{ status: 'duplicate', reason: 'DUPLICATE_DELIVERY', detail: 'identical to the file ingested by batch 2026-01-01T01' }]);
+    expect(existsSync(path.join(config.dirs.archive, '2026-01-01T02', 'branches_SS_raw_1.csv'))).toBe(true);
+  });
+
+  it('moves empty, schema-mismatched and unknown files to the rejected dir with a reason file each', async () => {
+    mkdirSync(landing, { recursive: true });
+    writeFileSync(path.join(landing, 'branches_SS_raw_7.csv'), '');
+    writeFileSync(path.join(landing, 'sales_agents_SS_raw_7.csv'), 'sales_person_id,full_name,hire_date\n1,John Doe,2020-1-1\n');
+    writeFileSync(path.join(landing, 'inventory_7.csv'), 'sku,count\n1,2\n');
+    copyFileSync(path.join(realDataDir, 'group2', 'sales_transactions_SS_raw_2.csv'), path.join(landing, 'sales_transactions_SS_raw_2.csv'));
+    const summary = await ingestLanding('2026-01-01T03');
+    expect(summary).toMatchObject({ ingested: 1, duplicate: 0, rejected: 3, rejectedByReason: { EMPTY_FILE: 1, FILE_SCHEMA_MISMATCH: 1, UNKNOWN_FILE: 1 } });
+    const rejectedDir = path.join(config.dirs.rejected, '2026-01-01T03');
+    const reasonOf = (file: string) => JSON.parse(readFileSync(path.join(rejectedDir, `${file}.reason.json`), 'utf8')) as { reason: string; detail: string };
+    expect(reasonOf('branches_SS_raw_7.csv').reason).toBe('EMPTY_FILE');
+    expect(reasonOf('sales_agents_SS_raw_7.csv')).toMatchObject({ reason: 'FILE_SCHEMA_MISMATCH', detail: 'the header lacks name' });
+    expect(reasonOf('inventory_7.csv').reason).toBe('UNKNOWN_FILE');
+    expect(readdirSync(rejectedDir).filter((file) => !file.endsWith('.reason.json')).sort()).toEqual(['branches_SS_raw_7.csv', 'inventory_7.csv', 'sales_agents_SS_raw_7.csv']);
+    const { rows } = await hive.query(`SELECT file_name, status, reason FROM ${config.hive.database}.ingested_files WHERE batch_id = '2026-01-01T03' ORDER BY file_name`);
+    expect(rows).toEqual([
+      { file_name: 'branches_SS_raw_7.csv', status: 'rejected', reason: 'EMPTY_FILE' },
+      { file_name: 'inventory_7.csv', status: 'rejected', reason: 'UNKNOWN_FILE' },
+      { file_name: 'sales_agents_SS_raw_7.csv', status: 'rejected', reason: 'FILE_SCHEMA_MISMATCH' },
+      { file_name: 'sales_transactions_SS_raw_2.csv', status: 'ingested', reason: null },
+    ]);
+  });
+
+  it('after a crash between the commit and the local moves, a retry only finishes the moves', async () => {
+    dropGroup(4);
+    const first = await ingestLanding('2026-01-01T04');
+    // Simulate the crash: the local files come back as if they had never been moved.
+    for (const file of readdirSync(path.join(config.dirs.archive, '2026-01-01T04'))) copyFileSync(path.join(config.dirs.archive, '2026-01-01T04', file), path.join(landing, file));
+    const manifestBefore = await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T04'));
+    const retry = await ingestLanding('2026-01-01T04');
+    expect(retry).toEqual({ ...first, resumed: true });
+    expect(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T04'))).toBe(manifestBefore);
+    expect(readdirSync(landing)).toEqual([]);
+    const { rows } = await hive.query(`SELECT count(*) AS files FROM ${config.hive.database}.ingested_files WHERE batch_id = '2026-01-01T04'`);
+    expect(rows).toEqual([{ files: 3 }]);
+  });
+
+  it('leaves a file that is still being written for the next run', async () => {
+    mkdirSync(landing, { recursive: true });
+    const growing = path.join(landing, 'sales_transactions_SS_raw_5.csv');
+    writeFileSync(growing, 'transaction_date,transaction_id\n');
+    const timer = setInterval(() => writeFileSync(growing, '2023-1-1,trx-1\n', { flag: 'a' }), 10);
+    try {
+      const summary = await ingestLanding('2026-01-01T05');
+      expect(summary.waiting).toEqual(['sales_transactions_SS_raw_5.csv']);
+      expect(summary.ingested + summary.rejected + summary.duplicate).toBe(0);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(existsSync(growing)).toBe(true);
+  });
+});
