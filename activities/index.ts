@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { ingestActivities } from './ingest';
+import { processActivities } from './process';
 import { smokeActivities } from './smoke';
 
 export type { ActivityDeps } from './deps';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...smokeActivities(deps),
     ...ingestActivities(deps),
+    ...processActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../lib/log';
 import { runDemo } from './demo';
 import { outputFormats, type OutputFormat } from './format';
 import { runGenerate, type GenerateOptions } from './generate';
+import { runHourlyBatch, type RunHourlyOptions } from './run';
 import { runSql } from './sql';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
@@ -48,6 +49,14 @@ function program(): Command {
     .command('worker')
     .description('run the Temporal worker in the foreground until SIGINT/SIGTERM, shutting down gracefully')
     .action(() => runWorker(context()));
+
+  const run = qpipe.command('run').description('start (or join) one run of a pipeline for a logical slot');
+  run
+    .command('hourly-batch')
+    .description('ingest the landing dir as the hour\'s batch and process every committed batch into the warehouse')
+    .option('--hour <hour>', 'logical hour YYYY-MM-DDTHH (UTC); default: the current hour')
+    .option('--wait', 'wait for the end and print the summary')
+    .action((options: RunHourlyOptions) => runHourlyBatch(context(), options));
 
   qpipe
     .command('generate')

@@ -194,6 +194,14 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     'spark.sql.session.timeZone': 'UTC',
     'spark.hadoop.fs.defaultFS': hdfsUri,
     'spark.hadoop.dfs.client.use.datanode.hostname': 'true',
+    // Closing an HDFS file waits for the NameNode to see the last block; the client's first retry
+    // sleeps 400 ms by default, which made every small Parquet file of a partitioned write cost
+    // ~0.4 s on this one-node cluster. Start at 20 ms and allow more doublings (~20 s in all).
+    'spark.hadoop.dfs.client.block.write.locateFollowingBlock.initial.delay.ms': '20',
+    'spark.hadoop.dfs.client.block.write.locateFollowingBlock.retries': '10',
+    // Several sessions (worker, CLI, reports) share this server: a cached file listing of a table
+    // another session has just rewritten fails the read (FILE_NOT_EXIST). List files on each query.
+    'spark.sql.hive.filesourcePartitionFileCacheSize': '0',
     // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
     'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
     'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),
@@ -245,6 +253,9 @@ async function writeHadoopConf(dir: string, config: Config, stateDir: string): P
       'dfs.datanode.du.reserved': '0',
       'dfs.namenode.resource.du.reserved': String(512 * 1024 * 1024),
       'dfs.heartbeat.interval': '1',
+      // The DataNode's own client (WebHDFS uploads) waits for the last block like Spark's: see the Spark settings.
+      'dfs.client.block.write.locateFollowingBlock.initial.delay.ms': '20',
+      'dfs.client.block.write.locateFollowingBlock.retries': '10',
     }),
   );
   await writeFile(path.join(dir, 'log4j.properties'), log4jProperties('%d{ISO8601} %p %c{1}: %m%n'));

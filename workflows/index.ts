@@ -1,2 +1,3 @@
 // The worker's workflowsPath: re-exports only.
+export { hourlyBatch } from './hourly-batch';
 export { stackSmoke } from './stack-smoke';

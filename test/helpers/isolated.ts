@@ -9,10 +9,16 @@ import { loadConfig, type Config } from '../../lib/config';
  * dirs, so tests never see each other's (or the demo's) data. Everything else is the local stack.
  */
 export function isolatedConfig(name: string, extra: Record<string, string> = {}): Config {
+  return loadConfig(isolatedEnv(name, extra));
+}
+
+/** The environment behind {@link isolatedConfig}, for child processes (a worker) that must share it. */
+export function isolatedEnv(name: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const id = `${name}_${randomUUID().slice(0, 8)}`.replace(/[^A-Za-z0-9_]/g, '_');
   const local = mkdtempSync(path.join(tmpdir(), `qpipe-${name}-`));
-  return loadConfig({
+  return {
     ...process.env,
+    QPIPE_TASK_QUEUE: `it-${id}`,
     QPIPE_HDFS_ROOT: `/qpipe-it/${id}`,
     QPIPE_HIVE_DATABASE: `it_${id}`.toLowerCase(),
     QPIPE_LANDING_DIR: path.join(local, 'landing'),
@@ -21,7 +27,7 @@ export function isolatedConfig(name: string, extra: Record<string, string> = {})
     QPIPE_REPORTS_DIR: path.join(local, 'reports'),
     QPIPE_LANDING_SETTLE_MS: '50',
     ...extra,
-  });
+  };
 }
 
 /** The real case-study files, beside the checkout (CI has ../shared too). */

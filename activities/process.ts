@@ -1,0 +1,337 @@
+import { asyncLocalStorage } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
+import { loadJob } from '../lib/jobs';
+import type { StatementOptions } from '../lib/hive-client';
+import {
+  datasets,
+  hourTimestamp,
+  manifestPath,
+  manifestsDir,
+  parseLogicalHour,
+  processedDir,
+  processedPath,
+  requiredColumns,
+  type BatchManifest,
+  type Dataset,
+  type LogicalHour,
+  type ManifestFile,
+} from '../lib/pure/batch';
+import { csvSchema } from '../lib/pure/csv-schema';
+import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
+
+/**
+ * The process step of the hourly batch: one committed batch (its manifest) into the Hive star
+ * schema, exactly once. The SQL is in `jobs/` (one file per table or step); this file only orders
+ * the steps, fills their parameters from the manifest, heartbeats between and during statements,
+ * and writes the processed marker last.
+ *
+ * Exactly once: every step is idempotent (stages are rebuilt, targets overwritten from them, the
+ * fact upserted by transaction id), so a rerun after a crash at any step converges to the tables a
+ * clean run gives; the marker `<root>/raw/_processed/<batch>.json` is written only after the last
+ * step, and a batch with a marker is not touched again. Batches must be processed one at a time, in
+ * batch order (the stages are shared and the type-2 dimensions are built forward in time): a batch
+ * older than one already processed is refused with `CONTRACT_BROKEN`.
+ */
+
+/** The steps of one batch, in order. */
+export const processSteps = [
+  'ddl',
+  'stage',
+  'rejected_rows',
+  'branch_dim',
+  'sales_agent_dim',
+  'customer_dim',
+  'product_dim',
+  'fact_plan',
+  'fact',
+  'fact_emptied_partitions',
+] as const;
+export type ProcessStep = (typeof processSteps)[number];
+
+export interface ProcessSummary {
+  readonly batchId: string;
+  readonly hour: LogicalHour;
+  /** Non-blank data lines read, per dataset (headers excluded). */
+  readonly rowsRead: { readonly sales_transactions: number; readonly branches: number; readonly sales_agents: number };
+  /** Rows written: fact rows new or changed; dimension versions (products: rows) opened or changed by this batch. */
+  readonly rowsLoaded: {
+    readonly sales_transactions_fact: number;
+    readonly customer_dim: number;
+    readonly sales_agent_dim: number;
+    readonly branch_dim: number;
+    readonly product_dim: number;
+  };
+  /** Rejected lines by reason, all datasets of the batch together. */
+  readonly rowsRejected: Record<string, number>;
+  /** Transaction ids already stored with the same content: nothing written. */
+  readonly replayed: number;
+  /** Transaction ids stored with other content: the stored row was replaced (and logged). */
+  readonly changed: number;
+  /** Transaction ids stored by a later batch: the later row stays. */
+  readonly superseded: number;
+  /** Accepted lines overridden by a later line of the same transaction id in this batch. */
+  readonly duplicateLines: number;
+  /** Data-quality warnings over the fact rows written: offline sale with an agent or branch not in its dimension, online sale without a city, a missing or invalid email. */
+  readonly warnings: { readonly unknownAgentOrBranch: number; readonly nullCity: number; readonly invalidEmail: number };
+}
+
+/** How many replaced transactions are logged one by one per batch (the count is always in the summary). */
+const maxLoggedChanges = 100;
+
+/** The non-retryable failure types the hourly workflow knows (`nonRetryableErrorTypes`). */
+const contractBroken = 'CONTRACT_BROKEN';
+const invalidInput = 'INVALID_INPUT';
+
+interface SummaryRow {
+  fact_new: number;
+  fact_changed: number;
+  fact_replayed: number;
+  fact_superseded: number;
+  unknown_agent_or_branch: number;
+  null_city: number;
+  invalid_email: number;
+  transaction_lines: number;
+  transaction_lines_accepted: number;
+  transaction_ids: number;
+  branch_lines: number;
+  sales_agent_lines: number;
+  customer_versions: number;
+  sales_agent_versions: number;
+  branch_versions: number;
+  product_rows: number;
+}
+
+/** One raw file of the batch to parse, in batch order. */
+interface RawFile {
+  readonly dataset: Dataset;
+  readonly fileName: string;
+  readonly rawPath: string;
+  readonly columns: readonly string[];
+}
+
+/** The process activities the worker registers: listPendingBatches and processBatch. */
+export function processActivities(deps: ActivityDeps) {
+  const { listPendingBatches, processBatch } = batchProcessor(deps);
+  return { listPendingBatches, processBatch };
+}
+
+/**
+ * Runs the steps of a batch through `through` without writing the marker: what a run interrupted
+ * after that step leaves behind. For tests and operators; not an activity.
+ */
+export function processBatchSteps(deps: ActivityDeps, batchId: string, through: ProcessStep): Promise<void> {
+  return batchProcessor(deps).processBatchSteps(batchId, through);
+}
+
+function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
+  const root = config.hdfs.root;
+  const database = sqlIdentifier(config.hive.database);
+
+  /** Batch ids in a directory of `<batch>.json` files (hidden temporary files skipped). */
+  async function batchIdsIn(dir: string): Promise<string[]> {
+    const entries = await hdfs.listIfExists(dir);
+    return entries
+      .filter((entry) => entry.type === 'FILE' && entry.name.endsWith('.json') && !entry.name.startsWith('.'))
+      .map((entry) => entry.name.slice(0, -'.json'.length))
+      .filter((batchId) => isBatchId(batchId));
+  }
+
+  async function readManifest(batchId: string): Promise<BatchManifest> {
+    const file = manifestPath(root, batchId);
+    if (!(await hdfs.exists(file))) throw ApplicationFailure.nonRetryable(`batch ${batchId} has no manifest at ${file}`, contractBroken);
+    let manifest: BatchManifest;
+    try {
+      manifest = JSON.parse(await hdfs.readText(file)) as BatchManifest;
+    } catch (error) {
+      throw ApplicationFailure.create({ message: `the manifest ${file} is not JSON: ${(error as Error).message}`, type: contractBroken, nonRetryable: true, cause: error as Error });
+    }
+    if (manifest.batchId !== batchId || manifest.hour !== batchId || !Array.isArray(manifest.files)) {
+      throw ApplicationFailure.nonRetryable(`the manifest ${file} does not describe batch ${batchId}`, contractBroken);
+    }
+    return manifest;
+  }
+
+  /** The manifest's ingested files, checked, per dataset in batch order (the source's group number, then the name). */
+  function rawFilesOf(manifest: BatchManifest): RawFile[] {
+    const files = manifest.files.filter((file) => file.status === 'ingested').map((file) => checkedRawFile(manifest.batchId, file));
+    return files.sort((a, b) => datasets.indexOf(a.dataset) - datasets.indexOf(b.dataset) || groupOf(a.fileName) - groupOf(b.fileName) || a.fileName.localeCompare(b.fileName));
+  }
+
+  function checkedRawFile(batchId: string, file: ManifestFile): RawFile {
+    const { dataset, rawPath, columns, fileName } = file;
+    const broken = (why: string) => ApplicationFailure.nonRetryable(`batch ${batchId}, file ${fileName}: ${why}`, contractBroken);
+    if (!dataset || !datasets.includes(dataset)) throw broken(`unknown dataset ${String(dataset)}`);
+    if (typeof rawPath !== 'string' || !rawPath.startsWith(`${root}/raw/`)) throw broken(`raw path ${String(rawPath)} is not under ${root}/raw/`);
+    // Spark expands glob characters in a data source path: such a path would read other files.
+    if (/[*?[\]{}\\]/.test(rawPath)) throw broken(`raw path ${rawPath} holds glob characters`);
+    if (!Array.isArray(columns) || columns.length === 0) throw broken('the manifest lists no header columns');
+    const missing = requiredColumns[dataset].filter((column) => !columns.includes(column));
+    if (missing.length > 0) throw broken(`the header lacks ${missing.join(', ')}`);
+    return { dataset, fileName, rawPath, columns };
+  }
+
+  /** Statement options: heartbeat while a statement runs (long ones outlast the heartbeat timeout) and cancel it with the activity. */
+  function statementOptions(batchId: string, step: string): StatementOptions {
+    const context = asyncLocalStorage.getStore();
+    if (!context) return {};
+    return { signal: context.cancellationSignal, onProgress: () => context.heartbeat({ batchId, step }) };
+  }
+
+  async function runJob(batchId: string, step: string, job: string, params: SqlParams): Promise<void> {
+    for (const statement of loadJob(job, params)) await hive.execute(statement, statementOptions(batchId, step));
+  }
+
+  async function queryJob<T>(batchId: string, step: string, job: string, params: SqlParams): Promise<T[]> {
+    const statements = loadJob(job, params);
+    if (statements.length !== 1) throw new Error(`jobs/${job}.sql must hold exactly one query, found ${statements.length} statements`);
+    return (await hive.query<T>(statements[0]!, statementOptions(batchId, step))).rows;
+  }
+
+  async function runStep(manifest: BatchManifest, step: ProcessStep): Promise<void> {
+    const { batchId, hour } = manifest;
+    const validFrom = `${hourTimestamp(hour)}Z`; // UTC whatever the session's time zone
+    switch (step) {
+      case 'ddl':
+        return runJob(batchId, step, 'ddl', { database });
+      case 'stage': {
+        await runJob(batchId, step, 'stage_reset', { database });
+        const files = rawFilesOf(manifest);
+        for (const [index, file] of files.entries()) {
+          await runJob(batchId, step, 'raw_lines', { raw_path: file.rawPath });
+          await runJob(batchId, step, `stage_${file.dataset}`, {
+            database,
+            batch_id: batchId,
+            file_seq: index,
+            source_file: file.fileName,
+            csv_schema: csvSchema(file.dataset, file.columns),
+          });
+          heartbeat({ batchId, step, file: file.fileName });
+        }
+        return;
+      }
+      case 'rejected_rows':
+        return runJob(batchId, step, 'rejected_rows', { database, batch_id: batchId, rejected_at: manifest.ingestedAt });
+      case 'branch_dim':
+      case 'sales_agent_dim':
+      case 'customer_dim':
+        return runJob(batchId, step, step, { database, batch_id: batchId, valid_from: validFrom });
+      case 'product_dim':
+        return runJob(batchId, step, step, { database, batch_id: batchId });
+      case 'fact_plan':
+        return runJob(batchId, step, 'sales_transactions_fact_plan', { database, batch_id: batchId });
+      case 'fact':
+        return runJob(batchId, step, 'sales_transactions_fact', { database });
+      case 'fact_emptied_partitions': {
+        const emptied = await queryJob<{ transaction_date: string }>(batchId, step, 'sales_transactions_fact_emptied', { database });
+        for (const { transaction_date } of emptied) {
+          await runJob(batchId, step, 'sales_transactions_fact_drop_partition', { database, transaction_date });
+          log.info({ batchId, transactionDate: transaction_date }, 'dropped an emptied fact partition');
+        }
+        return;
+      }
+    }
+  }
+
+  /** Runs the steps of a batch in order, through `through` (default: all). No marker. */
+  async function runSteps(manifest: BatchManifest, through: ProcessStep = processSteps[processSteps.length - 1]!): Promise<void> {
+    for (const step of processSteps.slice(0, processSteps.indexOf(through) + 1)) {
+      const started = performance.now();
+      await runStep(manifest, step);
+      heartbeat({ batchId: manifest.batchId, step });
+      log.info({ batchId: manifest.batchId, step, ms: Math.round(performance.now() - started) }, 'process step done');
+    }
+  }
+
+  async function summarize(manifest: BatchManifest): Promise<ProcessSummary> {
+    const { batchId, hour } = manifest;
+    const [counts] = await queryJob<SummaryRow>(batchId, 'summary', 'process_summary', { database, batch_id: batchId });
+    if (!counts) throw new Error(`jobs/process_summary.sql returned no row for batch ${batchId}`);
+    const rejections = await queryJob<{ reason: string; rejected: number }>(batchId, 'summary', 'process_rejections', { database, batch_id: batchId });
+    const changes = await queryJob<{ transaction_id: string; replaced_batch_id: string | null; transaction_date: string }>(batchId, 'summary', 'process_changes', {
+      database,
+      max_rows: maxLoggedChanges,
+    });
+    for (const change of changes) {
+      log.warn({ batchId, transactionId: change.transaction_id, replacedBatchId: change.replaced_batch_id, transactionDate: change.transaction_date }, 'transaction replaced by a later version');
+    }
+    return {
+      batchId,
+      hour,
+      rowsRead: { sales_transactions: counts.transaction_lines, branches: counts.branch_lines, sales_agents: counts.sales_agent_lines },
+      rowsLoaded: {
+        sales_transactions_fact: counts.fact_new + counts.fact_changed,
+        customer_dim: counts.customer_versions,
+        sales_agent_dim: counts.sales_agent_versions,
+        branch_dim: counts.branch_versions,
+        product_dim: counts.product_rows,
+      },
+      rowsRejected: Object.fromEntries(rejections.map((row) => [row.reason, row.rejected])),
+      replayed: counts.fact_replayed,
+      changed: counts.fact_changed,
+      superseded: counts.fact_superseded,
+      duplicateLines: counts.transaction_lines_accepted - counts.transaction_ids,
+      warnings: { unknownAgentOrBranch: counts.unknown_agent_or_branch, nullCity: counts.null_city, invalidEmail: counts.invalid_email },
+    };
+  }
+
+  async function prepare(batchId: string): Promise<BatchManifest> {
+    if (!isBatchId(batchId)) throw ApplicationFailure.nonRetryable(`"${batchId}" is not a batch id (YYYY-MM-DDTHH)`, invalidInput);
+    const later = (await batchIdsIn(processedDir(root))).filter((processed) => processed > batchId).sort();
+    if (later.length > 0) {
+      throw ApplicationFailure.nonRetryable(`batch ${batchId} is older than the processed batch ${later[later.length - 1]}: batches are processed in time order`, contractBroken);
+    }
+    return readManifest(batchId);
+  }
+
+  return {
+    /** Committed batches (a manifest) not yet processed (no marker), oldest first. */
+    async listPendingBatches(): Promise<string[]> {
+      const processed = new Set(await batchIdsIn(processedDir(root)));
+      return (await batchIdsIn(manifestsDir(root))).filter((batchId) => !processed.has(batchId)).sort();
+    },
+
+    /**
+     * Processes one committed batch into the warehouse and writes its processed marker last. A
+     * batch that already has a marker is not touched: its recorded summary is returned.
+     */
+    async processBatch(batchId: string): Promise<ProcessSummary> {
+      const marker = processedPath(root, batchId);
+      if (await hdfs.exists(marker)) {
+        log.info({ batchId }, 'batch already processed; returning its recorded summary');
+        return JSON.parse(await hdfs.readText(marker)) as ProcessSummary;
+      }
+      const started = performance.now();
+      const manifest = await prepare(batchId);
+      await runSteps(manifest);
+      const summary = await summarize(manifest);
+      await hdfs.putAtomic(marker, JSON.stringify(summary, null, 2) + '\n', { overwrite: true });
+      log.info({ ...summary, ms: Math.round(performance.now() - started) }, 'batch processed');
+      return summary;
+    },
+
+    async processBatchSteps(batchId: string, through: ProcessStep): Promise<void> {
+      await runSteps(await prepare(batchId), through);
+    },
+  };
+}
+
+function isBatchId(batchId: string): boolean {
+  try {
+    parseLogicalHour(batchId);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Heartbeats when running as an activity; nothing otherwise (tests, scripts). */
+function heartbeat(details: unknown): void {
+  asyncLocalStorage.getStore()?.heartbeat(details);
+}
+
+/** The source's group number in a file name (`…_SS_raw_12.csv` → 12); files without one sort last. */
+function groupOf(fileName: string): number {
+  const match = /_(\d+)\.csv$/.exec(fileName);
+  return match ? Number(match[1]) : Number.MAX_SAFE_INTEGER;
+}

@@ -1,0 +1,55 @@
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { createTemporalClient } from '../lib/temporal';
+import { logicalHourOf, parseLogicalHour } from '../lib/pure/batch';
+import { hourlyBatch, hourlyBatchWorkflowId, type HourlyBatchResult } from '../workflows/hourly-batch';
+import type { CommandContext } from './main';
+
+export interface RunHourlyOptions {
+  hour?: string;
+  wait?: boolean;
+}
+
+/** `qpipe run hourly-batch [--hour YYYY-MM-DDTHH] [--wait]`: starts, or joins, the hour's batch. */
+export async function runHourlyBatch({ config }: CommandContext, options: RunHourlyOptions): Promise<void> {
+  const hour = options.hour ?? logicalHourOf(Date.now());
+  parseLogicalHour(hour);
+  const client = await createTemporalClient(config.temporal);
+  try {
+    const workflowId = hourlyBatchWorkflowId(hour);
+    const started = Date.now();
+    const handle = await client.workflow.start(hourlyBatch, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ hour }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    process.stderr.write(`run: ${workflowId} (run ${handle.firstExecutionRunId}) — ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}\n`);
+    if (!options.wait) {
+      process.stdout.write(`${workflowId}\n`);
+      return;
+    }
+    const result = await handle.result();
+    process.stdout.write(formatHourlySummary(result, Date.now() - started));
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** The `--wait` summary: files, rows loaded per table, rows rejected by reason, duration. */
+export function formatHourlySummary(result: HourlyBatchResult, durationMs: number): string {
+  const { ingest } = result;
+  const lines = [
+    `hourly batch ${result.hour}: done in ${(durationMs / 1000).toFixed(1)} s`,
+    `  files: ${ingest.ingested} ingested, ${ingest.duplicate} duplicate, ${ingest.rejected} rejected${formatCounts(ingest.rejectedByReason)}${ingest.waiting.length > 0 ? `; still being written: ${ingest.waiting.join(', ')}` : ''}`,
+  ];
+  if (result.processed.length === 0) lines.push('  processed: no batch was waiting');
+  for (const batch of result.processed) {
+    lines.push(`  batch ${batch.batchId}: rows loaded ${Object.entries(batch.rowsLoaded).map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
+    lines.push(`    replayed ${batch.replayed}, changed ${batch.changed}; rows rejected ${sum(batch.rowsRejected)}${formatCounts(batch.rowsRejected)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, count) => total + count, 0);
+const formatCounts = (counts: Record<string, number>) =>
+  Object.keys(counts).length === 0 ? '' : ` (${Object.entries(counts).map(([reason, count]) => `${reason} ${count}`).join(', ')})`;

@@ -1,0 +1,114 @@
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Client } from '@temporalio/client';
+import type { ChildProcess } from 'node:child_process';
+import { loadConfig } from '../../lib/config';
+import { HdfsClient } from '../../lib/hdfs-client';
+import { HiveClient } from '../../lib/hive-client';
+import { silentLogger } from '../../lib/log';
+import { createTemporalClient } from '../../lib/temporal';
+import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
+import { isolatedEnv, realDataDir } from '../helpers/isolated';
+import { exited, startWorkerProcess } from '../helpers/worker-process';
+
+interface Expected {
+  fact_rows: number;
+  total_units: number;
+  total_revenue: string;
+  most_selling_products: { product_id: number; product_name: string; total_units_sold: number; total_revenue: string }[];
+  agent_versions_count: number;
+  branch_versions_count: number;
+}
+
+const expected = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'expected', 'q-company-groups-1-5.json'), 'utf8')) as Expected;
+const env = isolatedEnv('hourly');
+const config = loadConfig(env);
+const db = config.hive.database;
+const hours = [1, 2, 3, 4, 5].map((group) => `2026-01-01T0${group}`);
+
+describe('hourlyBatch through Temporal on the real stack, with the real groups 1-5', () => {
+  let client: Client;
+  let worker: ChildProcess;
+  const hive = new HiveClient(config.hive, silentLogger);
+  const hdfs = new HdfsClient(config.hdfs, silentLogger);
+  const workerLog = path.join(tmpdir(), `qpipe-it-worker-${process.pid}.log`);
+
+  beforeAll(async () => {
+    client = await createTemporalClient(config.temporal);
+    await hive.connect();
+    worker = startWorkerProcess(env, workerLog);
+  });
+
+  afterAll(async () => {
+    worker.kill('SIGTERM');
+    await exited(worker);
+    await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`).catch(() => undefined);
+    await hive.close();
+    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
+    await client.connection.close();
+  });
+
+  function drop(group: number): void {
+    mkdirSync(config.dirs.landing, { recursive: true });
+    const dir = path.join(realDataDir, `group${group}`);
+    for (const file of readdirSync(dir)) copyFileSync(path.join(dir, file), path.join(config.dirs.landing, file));
+  }
+
+  async function runHour(hour: string): Promise<HourlyBatchResult> {
+    return client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+  }
+
+  it('loads five hours, surviving a worker killed in the middle of processing, to the independently computed figures', async () => {
+    for (const [index, hour] of hours.entries()) {
+      drop(index + 1);
+      if (hour !== '2026-01-01T02') {
+        const result = await runHour(hour);
+        expect(result.ingest.ingested).toBe(3);
+        continue;
+      }
+      // Hour 2: kill the worker with SIGKILL once processing has started, then start a new one.
+      const handle = await client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const history = await handle.fetchHistory();
+        const started = history.events?.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'processBatch');
+        if (started) break;
+        if (Date.now() > deadline) throw new Error('processBatch never started');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      worker.kill('SIGKILL');
+      await exited(worker);
+      worker = startWorkerProcess(env, workerLog);
+      const result = await handle.result();
+      expect(result.processed.map((batch) => batch.batchId)).toEqual([hour]);
+    }
+
+    const totals = await hive.query(`SELECT count(*) AS facts, count(DISTINCT transaction_id) AS ids, sum(units) AS units, sum(total_paid_price) AS revenue FROM ${db}.sales_transactions_fact`);
+    expect(totals.rows).toEqual([{ facts: expected.fact_rows, ids: expected.fact_rows, units: expected.total_units, revenue: expected.total_revenue }]);
+    const products = await hive.query(
+      `SELECT product_id, max(product_name) AS product_name, sum(units) AS total_units_sold, sum(total_paid_price) AS total_revenue
+       FROM ${db}.sales_transactions_fact f JOIN ${db}.product_dim p USING (product_id) GROUP BY product_id ORDER BY total_units_sold DESC, product_id`,
+    );
+    expect(products.rows.map((row) => ({ ...row, product_id: Number(row.product_id) }))).toEqual(
+      expected.most_selling_products.map((row) => ({ ...row, product_id: Number(row.product_id) })),
+    );
+    const versions = await hive.query(`SELECT (SELECT count(*) FROM ${db}.sales_agent_dim) AS agents, (SELECT count(*) FROM ${db}.branch_dim) AS branches`);
+    expect(versions.rows).toEqual([{ agents: expected.agent_versions_count, branches: expected.branch_versions_count }]);
+  }, 1_200_000);
+
+  it('reruns an hour to identical tables', async () => {
+    const snapshot = async () =>
+      (await hive.query(`SELECT count(*) AS n, sum(hash(*)) AS h FROM ${db}.sales_transactions_fact`)).rows.concat(
+        (await hive.query(`SELECT count(*) AS n, sum(hash(*)) AS h FROM ${db}.customer_dim`)).rows,
+        (await hive.query(`SELECT count(*) AS n, sum(hash(*)) AS h FROM ${db}.sales_agent_dim`)).rows,
+      );
+    const before = await snapshot();
+    const rerun = await client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-2026-01-01T03-${db}-rerun`, taskQueue: config.temporal.taskQueue, args: [{ hour: '2026-01-01T03' }] });
+    expect(rerun.ingest.resumed).toBe(true);
+    expect(rerun.processed).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+});

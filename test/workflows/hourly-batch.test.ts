@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import type { IngestSummary } from '../../activities/ingest';
+import type { ProcessSummary } from '../../activities/process';
+import { hourlyBatch } from '../../workflows';
+import { createTimeSkippingEnv, workflowsPath } from '../helpers/temporal';
+
+type BatchActivities = Pick<Activities, 'ingestLanding' | 'listPendingBatches' | 'processBatch'>;
+
+const ingestOf = (hour: string): IngestSummary => ({
+  batchId: hour,
+  hour,
+  ingested: 3,
+  duplicate: 0,
+  rejected: 1,
+  rejectedByReason: { UNKNOWN_FILE: 1 },
+  waiting: [],
+  resumed: false,
+});
+
+const processedOf = (batchId: string): ProcessSummary =>
+  ({
+    batchId,
+    rowsLoaded: { sales_transactions_fact: 1500, customer_dim: 101, sales_agent_dim: 10, branch_dim: 5, product_dim: 30 },
+    rowsRejected: {},
+    replayed: 0,
+    changed: 0,
+    warnings: { unknownAgentOrBranch: 0, nullCity: 0, invalidEmail: 0 },
+  }) as unknown as ProcessSummary;
+
+describe('hourlyBatch workflow', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run(activities: BatchActivities, hour: string) {
+    const taskQueue = `hourly-${hour}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+    return worker.runUntil(env.client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}`, taskQueue, args: [{ hour }] }));
+  }
+
+  it('ingests the hour, then processes every pending batch oldest first, and returns both summaries', async () => {
+    const calls: string[] = [];
+    const result = await run(
+      {
+        async ingestLanding(hour) {
+          calls.push(`ingest ${hour}`);
+          return ingestOf(hour);
+        },
+        async listPendingBatches() {
+          calls.push('list');
+          return ['2026-11-23T13', '2026-11-23T14'];
+        },
+        async processBatch(batchId) {
+          calls.push(`process ${batchId}`);
+          return processedOf(batchId);
+        },
+      },
+      '2026-11-23T14',
+    );
+    expect(calls).toEqual(['ingest 2026-11-23T14', 'list', 'process 2026-11-23T13', 'process 2026-11-23T14']);
+    expect(result.ingest).toEqual(ingestOf('2026-11-23T14'));
+    expect(result.processed.map((batch) => batch.batchId)).toEqual(['2026-11-23T13', '2026-11-23T14']);
+  });
+
+  it('retries a warehouse outage with backoff and finishes once it is back', async () => {
+    let attempts = 0;
+    const result = await run(
+      {
+        ingestLanding: async (hour) => ingestOf(hour),
+        listPendingBatches: async () => ['2026-11-23T15'],
+        async processBatch(batchId) {
+          attempts += 1;
+          if (attempts < 4) throw new Error('connect ECONNREFUSED 127.0.0.1:10000');
+          return processedOf(batchId);
+        },
+      },
+      '2026-11-23T15',
+    );
+    expect(attempts).toBe(4);
+    expect(result.processed).toHaveLength(1);
+  });
+
+  it('fails at once, without retries, on a broken contract such as a missing table', async () => {
+    let attempts = 0;
+    const failure = await run(
+      {
+        ingestLanding: async (hour) => ingestOf(hour),
+        listPendingBatches: async () => ['2026-11-23T16'],
+        async processBatch() {
+          attempts += 1;
+          throw ApplicationFailure.nonRetryable('table q_dwh.product_dim is missing', 'CONTRACT_BROKEN');
+        },
+      },
+      '2026-11-23T16',
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as ActivityFailure;
+    expect((cause.cause as ApplicationFailure).type).toBe('CONTRACT_BROKEN');
+    expect(attempts).toBe(1);
+  });
+
+  it('refuses a malformed hour before touching anything', async () => {
+    let touched = false;
+    const failure = await run(
+      {
+        ingestLanding: async (hour) => {
+          touched = true;
+          return ingestOf(hour);
+        },
+        listPendingBatches: async () => [],
+        processBatch: async (batchId) => processedOf(batchId),
+      },
+      '2026-13-01T00',
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('INVALID_INPUT');
+    expect(touched).toBe(false);
+  });
+});
