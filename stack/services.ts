@@ -202,6 +202,10 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     // Several sessions (worker, CLI, reports) share this server: a cached file listing of a table
     // another session has just rewritten fails the read (FILE_NOT_EXIST). List files on each query.
     'spark.sql.hive.filesourcePartitionFileCacheSize': '0',
+    // A cancelled statement (a deadline, or the session of a killed client) must not interrupt its
+    // thread: an interrupt inside a metastore call leaks a pooled Derby connection, and once the
+    // pool is empty every later statement waits forever. Cancelling the statement's jobs suffices.
+    'spark.sql.thriftServer.interruptOnCancel': 'false',
     // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
     'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
     'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),

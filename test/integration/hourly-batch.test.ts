@@ -90,7 +90,7 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
     expect(totals.rows).toEqual([{ facts: expected.fact_rows, ids: expected.fact_rows, units: expected.total_units, revenue: expected.total_revenue }]);
     const products = await hive.query(
       `SELECT product_id, max(product_name) AS product_name, sum(units) AS total_units_sold, sum(total_paid_price) AS total_revenue
-       FROM ${db}.sales_transactions_fact f JOIN ${db}.product_dim p USING (product_id) GROUP BY product_id ORDER BY total_units_sold DESC, product_id`,
+       FROM ${db}.sales_transactions_fact f JOIN ${db}.product_dim p USING (product_id) GROUP BY product_id ORDER BY total_units_sold DESC, CAST(product_id AS INT)`,
     );
     expect(products.rows.map((row) => ({ ...row, product_id: Number(row.product_id) }))).toEqual(
       expected.most_selling_products.map((row) => ({ ...row, product_id: Number(row.product_id) })),
