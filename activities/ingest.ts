@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import { heartbeat } from './heartbeat';
 import { completeLandingFiles, fileFacts, missingColumns, moveInto, writeReason, type LandingFile } from '../lib/landing';
 import {
   batchIdOf,
@@ -28,15 +28,6 @@ export interface IngestSummary {
   readonly waiting: readonly string[];
   /** True when the batch had been committed by an earlier attempt and only its local moves were redone. */
   readonly resumed: boolean;
-}
-
-/** Heartbeats when running as an activity; a no-op when called directly (tests, scripts). */
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // not inside an activity
-  }
 }
 
 export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {

@@ -1,4 +1,5 @@
 import { asyncLocalStorage } from '@temporalio/activity';
+import { heartbeat } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { loadJob } from '../lib/jobs';
@@ -325,10 +326,6 @@ function isBatchId(batchId: string): boolean {
   }
 }
 
-/** Heartbeats when running as an activity; nothing otherwise (tests, scripts). */
-function heartbeat(details: unknown): void {
-  asyncLocalStorage.getStore()?.heartbeat(details);
-}
 
 /** The source's group number in a file name (`…_SS_raw_12.csv` → 12); files without one sort last. */
 function groupOf(fileName: string): number {
