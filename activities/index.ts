@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { ingestActivities } from './ingest';
 import { processActivities } from './process';
+import { reportActivities } from './reports';
 import { smokeActivities } from './smoke';
 
 export type { ActivityDeps } from './deps';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...smokeActivities(deps),
     ...ingestActivities(deps),
     ...processActivities(deps),
+    ...reportActivities(deps),
   };
 }
 

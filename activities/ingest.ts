@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { ActivityDeps } from './deps';
 import { heartbeat } from './heartbeat';
+import { batchIdsIn } from './raw-zone';
 import { completeLandingFiles, fileFacts, missingColumns, moveInto, writeReason, type LandingFile } from '../lib/landing';
 import {
   batchIdOf,
@@ -9,6 +10,7 @@ import {
   ingestedFilesDir,
   ingestedFilesPath,
   manifestPath,
+  manifestsDir,
   rawBatchDir,
   type BatchManifest,
   type LogicalHour,
@@ -28,6 +30,11 @@ export interface IngestSummary {
   readonly waiting: readonly string[];
   /** True when the batch had been committed by an earlier attempt and only its local moves were redone. */
   readonly resumed: boolean;
+  /**
+   * Set when the hour is older than a batch already committed (a backfill of a past hour): nothing
+   * was committed, and the landing files stay for the next run, so batches keep their time order.
+   */
+  readonly deferred?: string;
 }
 
 export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
@@ -53,11 +60,19 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
     return JSON.parse(await hdfs.readText(file)) as BatchManifest;
   }
 
-  /** Moves the batch's local files out of the landing dir: archive, or rejected with a reason file. */
-  async function settleLocalFiles(manifest: BatchManifest, landing: Map<string, LandingFile>): Promise<void> {
+  /**
+   * Moves the batch's local files out of the landing dir: archive, or rejected with a reason file.
+   * With `verify` (a batch committed by an earlier attempt), a landing file moves only if it is the
+   * one the manifest recorded (same sha256): a new file under an old name stays for a later batch.
+   */
+  async function settleLocalFiles(manifest: BatchManifest, landing: Map<string, LandingFile>, verify: boolean): Promise<void> {
     for (const file of manifest.files) {
       const local = landing.get(file.fileName);
       if (!local) continue;
+      if (verify && (await fileFacts(local.localPath)).sha256 !== file.sha256) {
+        log.warn({ batchId: manifest.batchId, file: file.fileName }, 'a landing file has the name of a committed file but other content; left for a later batch');
+        continue;
+      }
       if (file.status === 'rejected') {
         const dir = path.join(config.dirs.rejected, manifest.batchId);
         await writeReason(dir, file.fileName, { reason: file.reason, detail: file.detail, batchId: manifest.batchId, sha256: file.sha256, bytes: file.bytes });
@@ -83,6 +98,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
      * Then the local files move to the archive (or the rejected dir, with a reason file). A retry
      * after a crash before the manifest redoes the uploads in place (same paths, overwritten: no
      * reader looks at an uncommitted batch); after the manifest it only finishes the local moves.
+     * An hour older than a committed batch takes no files (see {@link IngestSummary.deferred}).
      */
     async ingestLanding(hour: LogicalHour): Promise<IngestSummary> {
       const batchId = batchIdOf(hour);
@@ -91,9 +107,16 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
 
       const committed = await readManifest(batchId);
       if (committed) {
-        await settleLocalFiles(committed, landing);
+        await settleLocalFiles(committed, landing, true);
         log.info({ batchId, files: committed.files.length }, 'batch already committed; finished its local moves');
         return summarize(committed, waiting, true);
+      }
+
+      const newer = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other > batchId);
+      if (newer.length > 0) {
+        const deferred = `batch ${newer[newer.length - 1]} is newer: ${complete.length} landing file(s) left for the next hour's run`;
+        log.info({ batchId, newest: newer[newer.length - 1], landingFiles: complete.length }, 'hour older than a committed batch; nothing ingested');
+        return { batchId, hour, ingested: 0, duplicate: 0, rejected: 0, rejectedByReason: {}, waiting, resumed: false, deferred };
       }
 
       await prepareTables();
@@ -146,7 +169,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
       await hdfs.putAtomic(ingestedFilesPath(root, batchId), rows.join('\n') + (rows.length > 0 ? '\n' : ''), { overwrite: true });
       for (const statement of loadJob('ingested_files_partition', { database, batch_id: batchId })) await hive.execute(statement);
       await hdfs.putAtomic(manifestPath(root, batchId), JSON.stringify(manifest, null, 2) + '\n', { overwrite: false });
-      await settleLocalFiles(manifest, landing);
+      await settleLocalFiles(manifest, landing, false);
       const summary = summarize(manifest, waiting, false);
       log.info({ ...summary }, 'batch committed');
       return summary;

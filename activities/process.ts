@@ -2,6 +2,7 @@ import { asyncLocalStorage } from '@temporalio/activity';
 import { heartbeat } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
+import { batchIdsIn, isBatchId } from './raw-zone';
 import { loadJob } from '../lib/jobs';
 import type { StatementOptions } from '../lib/hive-client';
 import {
@@ -9,7 +10,6 @@ import {
   hourTimestamp,
   manifestPath,
   manifestsDir,
-  parseLogicalHour,
   processedDir,
   processedPath,
   requiredColumns,
@@ -128,15 +128,6 @@ export function processBatchSteps(deps: ActivityDeps, batchId: string, through: 
 function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
-
-  /** Batch ids in a directory of `<batch>.json` files (hidden temporary files skipped). */
-  async function batchIdsIn(dir: string): Promise<string[]> {
-    const entries = await hdfs.listIfExists(dir);
-    return entries
-      .filter((entry) => entry.type === 'FILE' && entry.name.endsWith('.json') && !entry.name.startsWith('.'))
-      .map((entry) => entry.name.slice(0, -'.json'.length))
-      .filter((batchId) => isBatchId(batchId));
-  }
 
   async function readManifest(batchId: string): Promise<BatchManifest> {
     const file = manifestPath(root, batchId);
@@ -278,7 +269,7 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
 
   async function prepare(batchId: string): Promise<BatchManifest> {
     if (!isBatchId(batchId)) throw ApplicationFailure.nonRetryable(`"${batchId}" is not a batch id (YYYY-MM-DDTHH)`, invalidInput);
-    const later = (await batchIdsIn(processedDir(root))).filter((processed) => processed > batchId).sort();
+    const later = (await batchIdsIn(hdfs, processedDir(root))).filter((processed) => processed > batchId).sort();
     if (later.length > 0) {
       throw ApplicationFailure.nonRetryable(`batch ${batchId} is older than the processed batch ${later[later.length - 1]}: batches are processed in time order`, contractBroken);
     }
@@ -288,8 +279,8 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   return {
     /** Committed batches (a manifest) not yet processed (no marker), oldest first. */
     async listPendingBatches(): Promise<string[]> {
-      const processed = new Set(await batchIdsIn(processedDir(root)));
-      return (await batchIdsIn(manifestsDir(root))).filter((batchId) => !processed.has(batchId)).sort();
+      const processed = new Set(await batchIdsIn(hdfs, processedDir(root)));
+      return (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !processed.has(batchId));
     },
 
     /**
@@ -316,16 +307,6 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     },
   };
 }
-
-function isBatchId(batchId: string): boolean {
-  try {
-    parseLogicalHour(batchId);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 
 /** The source's group number in a file name (`…_SS_raw_12.csv` → 12); files without one sort last. */
 function groupOf(fileName: string): number {

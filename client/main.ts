@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../lib/config';
+import { namedQueryNames } from '../lib/reports';
 import { QpipeError, StackError } from '../lib/errors';
 import { createLogger, type Logger } from '../lib/log';
+import { backfillNames, runBackfill, type BackfillOptions } from './backfill';
 import { runDemo } from './demo';
 import { outputFormats, type OutputFormat } from './format';
 import { runGenerate, type GenerateOptions } from './generate';
-import { runHourlyBatch, type RunHourlyOptions } from './run';
+import { namedQueriesHelp, runQuery, type QueryCommandOptions } from './query';
+import { runDailyDump, runHourlyBatch, type RunDailyDumpOptions, type RunHourlyOptions } from './run';
+import { runSchedules, scheduleNames } from './schedules';
 import { runSql } from './sql';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
@@ -46,6 +50,18 @@ function program(): Command {
     .action((statement: string, options: { format: OutputFormat; timeout?: number }) => runSql(context(), statement, options));
 
   qpipe
+    .command('query')
+    .description('run a named report query on the warehouse and print its rows (specs/warehouse.md, "Named queries")')
+    .argument('<name>', `the query: ${namedQueryNames.join(', ')}`)
+    .option('--date <date>', 'keep one transaction date, YYYY-MM-DD')
+    .option('--from <date>', 'first transaction date of a range, YYYY-MM-DD (inclusive)')
+    .option('--to <date>', 'last transaction date of a range, YYYY-MM-DD (inclusive)')
+    .option('--limit <n>', 'print at most N rows (the first in the query\'s order)', positiveInt)
+    .addOption(formatOption())
+    .addHelpText('after', namedQueriesHelp())
+    .action((name: string, options: QueryCommandOptions) => runQuery(context(), name, options));
+
+  qpipe
     .command('worker')
     .description('run the Temporal worker in the foreground until SIGINT/SIGTERM, shutting down gracefully')
     .action(() => runWorker(context()));
@@ -57,6 +73,49 @@ function program(): Command {
     .option('--hour <hour>', 'logical hour YYYY-MM-DDTHH (UTC); default: the current hour')
     .option('--wait', 'wait for the end and print the summary')
     .action((options: RunHourlyOptions) => runHourlyBatch(context(), options));
+  run
+    .command('daily-dump')
+    .description('write the B2B dump of a transaction date\'s in-store sales to <reports dir>/b2b/daily_sales_<date>.csv')
+    .requiredOption('--date <date>', 'the transaction date, YYYY-MM-DD')
+    .option('--wait', 'wait for the end and print the summary')
+    .action((options: RunDailyDumpOptions) => runDailyDump(context(), options));
+
+  const schedules = qpipe
+    .command('schedules')
+    .description(`manage the durable Temporal schedules (${scheduleNames.join(', ')}) idempotently; NAME... picks some, default all`);
+  schedules
+    .command('apply')
+    .description('create the missing schedules and update the others to this config (their paused state is kept)')
+    .argument('[name...]', 'schedules to apply')
+    .action((names: string[]) => runSchedules(context(), 'apply', names));
+  schedules
+    .command('list')
+    .description('each schedule: when it fires, paused or not, next and last run')
+    .argument('[name...]', 'schedules to list')
+    .addOption(formatOption())
+    .action((names: string[], options: { format: OutputFormat }) => runSchedules(context(), 'list', names, options));
+  for (const action of ['pause', 'unpause'] as const) {
+    schedules
+      .command(action)
+      .description(`${action} schedules (a paused schedule takes no action; unpausing does not run what was missed while paused)`)
+      .argument('[name...]', `schedules to ${action}`)
+      .option('--note <text>', 'why, shown in the Temporal UI')
+      .action((names: string[], options: { note?: string }) => runSchedules(context(), action, names, options));
+  }
+  schedules
+    .command('delete')
+    .description('delete schedules (their past runs stay in Temporal)')
+    .argument('[name...]', 'schedules to delete')
+    .action((names: string[]) => runSchedules(context(), 'delete', names));
+
+  qpipe
+    .command('backfill')
+    .description('run a pipeline for every logical slot in a range, as its schedule would have; slots already completed are skipped, so it resumes')
+    .argument('<pipeline>', backfillNames.join(' | '))
+    .requiredOption('--from <slot>', 'first slot: an hour YYYY-MM-DDTHH (hourly-batch) or a date YYYY-MM-DD (daily-dump)')
+    .requiredOption('--to <slot>', 'last slot, included')
+    .option('--concurrency <n>', 'slots running at once (default: 1 for hourly-batch, 4 for daily-dump)', positiveInt)
+    .action((pipeline: string, options: BackfillOptions) => runBackfill(context(), pipeline, options));
 
   qpipe
     .command('generate')
@@ -71,7 +130,7 @@ function program(): Command {
 
   qpipe
     .command('demo')
-    .description('from a fresh checkout: install and start the stack, run a smoke workflow through Temporal, print where to look')
+    .description('from a fresh checkout: install and start the stack and a worker, run six generated hourly drops through the pipeline, write a B2B dump, print the reports and the Temporal UI links')
     .action(() => runDemo(context()));
 
   return qpipe;

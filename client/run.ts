@@ -1,6 +1,10 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import type { DailyDumpResult } from '../activities/reports';
+import { UsageError } from '../lib/errors';
 import { createTemporalClient } from '../lib/temporal';
 import { logicalHourOf, parseLogicalHour } from '../lib/pure/batch';
+import { parseCalendarDate } from '../lib/pure/calendar-date';
+import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId, type HourlyBatchResult } from '../workflows/hourly-batch';
 import type { CommandContext } from './main';
 
@@ -42,6 +46,7 @@ export function formatHourlySummary(result: HourlyBatchResult, durationMs: numbe
     `hourly batch ${result.hour}: done in ${(durationMs / 1000).toFixed(1)} s`,
     `  files: ${ingest.ingested} ingested, ${ingest.duplicate} duplicate, ${ingest.rejected} rejected${formatCounts(ingest.rejectedByReason)}${ingest.waiting.length > 0 ? `; still being written: ${ingest.waiting.join(', ')}` : ''}`,
   ];
+  if (ingest.deferred) lines.push(`  ingest deferred: ${ingest.deferred}`);
   if (result.processed.length === 0) lines.push('  processed: no batch was waiting');
   for (const batch of result.processed) {
     lines.push(`  batch ${batch.batchId}: rows loaded ${Object.entries(batch.rowsLoaded).map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
@@ -53,3 +58,47 @@ export function formatHourlySummary(result: HourlyBatchResult, durationMs: numbe
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, count) => total + count, 0);
 const formatCounts = (counts: Record<string, number>) =>
   Object.keys(counts).length === 0 ? '' : ` (${Object.entries(counts).map(([reason, count]) => `${reason} ${count}`).join(', ')})`;
+
+export interface RunDailyDumpOptions {
+  date: string;
+  wait?: boolean;
+}
+
+/** `qpipe run daily-dump --date YYYY-MM-DD [--wait]`: starts, or joins, the date's B2B dump. */
+export async function runDailyDump({ config }: CommandContext, options: RunDailyDumpOptions): Promise<void> {
+  const { date } = options;
+  try {
+    parseCalendarDate(date);
+  } catch (error) {
+    throw new UsageError('--date', (error as Error).message);
+  }
+  const client = await createTemporalClient(config.temporal);
+  try {
+    const workflowId = dailyDumpWorkflowId(date);
+    const started = Date.now();
+    const handle = await client.workflow.start(dailyDump, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ date }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    process.stderr.write(`run: ${workflowId} (run ${handle.firstExecutionRunId}) — ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}\n`);
+    if (!options.wait) {
+      process.stdout.write(`${workflowId}\n`);
+      return;
+    }
+    const result = await handle.result();
+    process.stdout.write(formatDailyDumpSummary(result, Date.now() - started));
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** The `--wait` summary: the file, its rows and bytes, the duration. */
+export function formatDailyDumpSummary(result: DailyDumpResult, durationMs: number): string {
+  return [
+    `daily dump ${result.date}: done in ${(durationMs / 1000).toFixed(1)} s`,
+    `  file: ${result.path}`,
+    `  rows: ${result.rows} (plus the header), ${result.bytes} bytes, sha256 ${result.sha256}`,
+  ].join('\n') + '\n';
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors';
+import { isTimeZone } from './pure/slots';
 
 /**
  * The one typed configuration of qpipe, read once from the environment (and, when
@@ -20,7 +21,18 @@ export interface Config {
   readonly hive: HiveConfig;
   readonly kafka: KafkaConfig;
   readonly temporal: TemporalConfig;
+  readonly schedules: SchedulesConfig;
   readonly stack: StackConfig;
+}
+
+/** When the durable schedules fire (`qpipe schedules apply`). */
+export interface SchedulesConfig {
+  /** IANA time zone of the daily dump's time and of its "previous day", `QPIPE_SCHEDULE_TIMEZONE` (UTC). */
+  readonly timeZone: string;
+  /** Local time of the daily dump, `QPIPE_DAILY_DUMP_AT` `HH:MM` (01:00). */
+  readonly dailyDumpAt: { readonly hour: number; readonly minute: number };
+  /** Minute past each hour of the hourly batch (and stream maintenance), `QPIPE_HOURLY_AT_MINUTE` (5). */
+  readonly hourlyAtMinute: number;
 }
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -202,6 +214,11 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       apiKey: env.TEMPORAL_API_KEY || undefined,
       uiUrl: read.url('QPIPE_TEMPORAL_UI_URL', `http://127.0.0.1:${ports.temporalUi}`),
     },
+    schedules: {
+      timeZone: read.timeZone('QPIPE_SCHEDULE_TIMEZONE', 'UTC'),
+      dailyDumpAt: read.timeOfDay('QPIPE_DAILY_DUMP_AT', '01:00'),
+      hourlyAtMinute: read.minute('QPIPE_HOURLY_AT_MINUTE', 5),
+    },
     stack: {
       dir: read.path('QPIPE_STACK_DIR', '.stack', home),
       ports,
@@ -318,6 +335,23 @@ function reader(env: Env) {
       const value = raw(name) ?? fallback;
       if (!/^\d+[kmg]$/i.test(value)) throw new ConfigError(name, `expected a JVM size such as 512m or 2g, got "${value}"`);
       return value.toLowerCase();
+    },
+    timeZone(name: string, fallback: string): string {
+      const value = raw(name) ?? fallback;
+      if (!isTimeZone(value)) throw new ConfigError(name, `expected an IANA time zone such as UTC or Europe/Berlin, got "${value}"`);
+      return value;
+    },
+    timeOfDay(name: string, fallback: string): { hour: number; minute: number } {
+      const value = raw(name) ?? fallback;
+      const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
+      if (!match) throw new ConfigError(name, `expected a time HH:MM (00:00-23:59), got "${value}"`);
+      return { hour: Number(match[1]), minute: Number(match[2]) };
+    },
+    minute(name: string, fallback: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (!/^\d+$/.test(value) || Number(value) > 59) throw new ConfigError(name, `expected a minute 0-59, got "${value}"`);
+      return Number(value);
     },
     list(name: string, fallback: string[]): string[] {
       const value = raw(name);

@@ -206,6 +206,12 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     // thread: an interrupt inside a metastore call leaks a pooled Derby connection, and once the
     // pool is empty every later statement waits forever. Cancelling the statement's jobs suffices.
     'spark.sql.thriftServer.interruptOnCancel': 'false',
+    // Pruning a DATE partition column (the fact's transaction_date) by a filter fails in the Derby
+    // metastore (its direct SQL casts every partition value of every table to DATE, and breaks on
+    // ingested_files' batch ids; its ORM path filters string keys only). Fall back to listing the
+    // table's partitions and pruning them in Spark: correct, and cheap for a few thousand.
+    'spark.sql.hive.metastorePartitionPruningFallbackOnException': 'true',
+    'spark.sql.hive.metastorePartitionPruningFastFallback': 'true',
     // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
     'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
     'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),

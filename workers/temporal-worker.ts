@@ -4,15 +4,28 @@ import type { Config } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
 import { ReconnectingHiveClient } from '../lib/hive-client';
 import type { Logger } from '../lib/log';
+import { batchLaneOf } from '../lib/pure/slots';
 import { createWorkerConnection } from '../lib/temporal';
 
 const temporalLevels: Record<string, TemporalLogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
-/** A Temporal worker with its clients; `close()` after the worker has stopped. */
+/**
+ * qpipe's Temporal workers with their clients: the main worker (workflows and every activity) on
+ * the task queue, and the batch-lane worker on `<task queue>-batch-lane`, which runs the batch
+ * activities one at a time (see `batchLaneOf`). `close()` after they have stopped.
+ */
 export interface QpipeWorker {
-  readonly worker: Worker;
+  readonly workers: readonly Worker[];
+  /** Runs both until `promise` settles, then stops them; resolves to its result. */
+  runUntil<T>(promise: Promise<T>): Promise<T>;
+  /** Runs both until shutdown (a signal, or `shutdown()`). */
+  run(): Promise<void>;
+  shutdown(): void;
   close(): Promise<void>;
 }
+
+/** The activities that must never overlap: they share the landing dir, the raw zone and the staging tables. */
+const batchLaneActivities = ['ingestLanding', 'listPendingBatches', 'processBatch'] as const;
 
 /** Routes the Temporal SDK's own logs into ours; `shutdownSignals` make `worker.run()` end gracefully on them. */
 export function installTemporalRuntime(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[]): void {
@@ -33,16 +46,36 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
   const hive = new ReconnectingHiveClient(config.hive, log.child({ component: 'hive' }));
   const connection = await createWorkerConnection(config.temporal);
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ config, hdfs, hive, log }),
-      shutdownGraceTime: '30 seconds',
+    const activities = createActivities({ config, hdfs, hive, log });
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
+    const main = await Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities });
+    const lane = await Worker.create({
+      ...common,
+      taskQueue: batchLaneOf(config.temporal.taskQueue),
+      activities: Object.fromEntries(batchLaneActivities.map((name) => [name, activities[name]])),
+      maxConcurrentActivityTaskExecutions: 1,
     });
+    const workers = [main, lane];
+    const shutdown = () => {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
     return {
-      worker,
+      workers,
+      async runUntil(promise) {
+        const stopped = await Promise.allSettled(workers.map((worker) => worker.runUntil(promise)));
+        const failed = stopped.find((result) => result.status === 'rejected');
+        // The promise's own failure wins over a worker's report of it.
+        await promise;
+        if (failed) throw failed.reason;
+        return promise;
+      },
+      async run() {
+        // One worker failing stops the other: the process must not keep half a worker.
+        const stopped = await Promise.allSettled(workers.map((worker) => worker.run().catch((error: unknown) => (shutdown(), Promise.reject(error)))));
+        const failed = stopped.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      },
+      shutdown,
       async close() {
         await connection.close();
         await hive.close();
@@ -61,12 +94,12 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
  */
 export async function runTemporalWorker(config: Config, log: Logger): Promise<void> {
   installTemporalRuntime(config, log, ['SIGINT', 'SIGTERM']);
-  const { worker, close } = await createQpipeWorker(config, log);
-  log.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address }, 'worker started');
+  const worker = await createQpipeWorker(config, log);
+  log.info({ taskQueue: config.temporal.taskQueue, batchLane: batchLaneOf(config.temporal.taskQueue), namespace: config.temporal.namespace, address: config.temporal.address }, 'worker started');
   try {
     await worker.run();
     log.info('worker stopped');
   } finally {
-    await close();
+    await worker.close();
   }
 }

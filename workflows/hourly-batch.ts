@@ -1,33 +1,30 @@
-import { ApplicationFailure, log, proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { IngestSummary } from '../activities/ingest';
 import type { ProcessSummary } from '../activities/process';
 import { batchIdOf, type LogicalHour } from '../lib/pure/batch';
+import { batchHourOf, batchLaneOf } from '../lib/pure/slots';
+import { scheduledActionTime } from './scheduled';
+import { activityRetry } from './retry';
 
-/** Transient faults (a service restarting) are retried with backoff; a broken contract is not. */
-const retry: RetryPolicy = {
-  initialInterval: '5 seconds',
-  backoffCoefficient: 2,
-  maximumInterval: '5 minutes',
-  maximumAttempts: 10,
-  nonRetryableErrorTypes: ['ConfigError', 'CONTRACT_BROKEN', 'INVALID_INPUT'],
-};
-
-const { ingestLanding, listPendingBatches } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry,
-});
-
-const { processBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry,
-});
+/**
+ * The batch activities run on the batch lane (`<task queue>-batch-lane`), which every worker serves
+ * with a single slot: ingests and processing never overlap, whatever runs at once (a schedule's
+ * run, a backfill, a manual run), because they share the landing dir and the staging tables.
+ */
+function batchActivities() {
+  const taskQueue = batchLaneOf(workflowInfo().taskQueue);
+  const { ingestLanding, listPendingBatches } = proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '30 minutes', heartbeatTimeout: '30 seconds', retry: activityRetry });
+  const { processBatch } = proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '2 hours', heartbeatTimeout: '30 seconds', retry: activityRetry });
+  return { ingestLanding, listPendingBatches, processBatch };
+}
 
 export interface HourlyBatchInput {
-  /** The logical hour, `YYYY-MM-DDTHH` (UTC): the schedule's action time or the backfill's slot. */
-  readonly hour: LogicalHour;
+  /**
+   * The logical hour, `YYYY-MM-DDTHH` (UTC): the backfill's or the caller's slot. A run started by
+   * the hourly schedule has none: its hour is the one the schedule's action time falls in.
+   */
+  readonly hour?: LogicalHour;
 }
 
 export interface HourlyBatchResult {
@@ -41,12 +38,9 @@ export interface HourlyBatchResult {
  * The hourly batch: ingest the landing files as the hour's batch, then process every committed
  * batch not yet in the warehouse, oldest first. Workflow id `hourly-batch-<hour>`.
  */
-export async function hourlyBatch({ hour }: HourlyBatchInput): Promise<HourlyBatchResult> {
-  try {
-    batchIdOf(hour);
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
-  }
+export async function hourlyBatch(input: HourlyBatchInput): Promise<HourlyBatchResult> {
+  const hour = logicalHour(input);
+  const { ingestLanding, listPendingBatches, processBatch } = batchActivities();
   const ingest = await ingestLanding(hour);
   const pending = await listPendingBatches();
   const processed: ProcessSummary[] = [];
@@ -55,6 +49,19 @@ export async function hourlyBatch({ hour }: HourlyBatchInput): Promise<HourlyBat
   }
   log.info('hourly batch done', { hour, ingested: ingest.ingested, processed: processed.length });
   return { hour, ingest, processed };
+}
+
+function logicalHour({ hour }: HourlyBatchInput): LogicalHour {
+  const actionTime = hour === undefined ? scheduledActionTime() : undefined;
+  if (hour === undefined && actionTime === undefined) {
+    throw ApplicationFailure.nonRetryable('no hour given and not started by a schedule', 'INVALID_INPUT');
+  }
+  const resolved = hour ?? batchHourOf(actionTime!);
+  try {
+    return batchIdOf(resolved);
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
+  }
 }
 
 export const hourlyBatchWorkflowId = (hour: LogicalHour) => `hourly-batch-${hour}`;

@@ -1,3 +1,4 @@
 // The worker's workflowsPath: re-exports only.
+export { dailyDump } from './daily-dump';
 export { hourlyBatch } from './hourly-batch';
 export { stackSmoke } from './stack-smoke';

@@ -4,3 +4,5 @@ export { TimeoutError } from './timeout-error';
 export { HdfsError } from './hdfs-error';
 export { HiveError } from './hive-error';
 export { StackError } from './stack-error';
+export { UsageError } from './usage-error';
+export { ContractError } from './contract-error';

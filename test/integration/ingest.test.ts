@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ingestActivities } from '../../activities/ingest';
@@ -116,5 +116,29 @@ describe('ingestLanding against the real HDFS and warehouse', () => {
       clearInterval(timer);
     }
     expect(existsSync(growing)).toBe(true);
+  });
+
+  it('a retry of a committed hour moves only the files it committed: a new file under an old name stays', async () => {
+    rmSync(landing, { recursive: true, force: true });
+    mkdirSync(landing, { recursive: true });
+    const name = 'branches_SS_raw_4.csv';
+    writeFileSync(path.join(landing, name), readFileSync(path.join(realDataDir, 'group4', name), 'utf8') + '99,Nowhere,2020-01-01,A\n');
+    const retry = await ingestLanding('2026-01-01T04');
+    expect(retry.resumed).toBe(true);
+    expect(readdirSync(landing)).toEqual([name]);
+  });
+
+  it('an hour older than a committed batch takes no files: they stay, in order, for the next hour', async () => {
+    dropGroup(5);
+    const before = readdirSync(landing).sort();
+    const late = await ingestLanding('2026-01-01T00');
+    expect(late).toMatchObject({ ingested: 0, duplicate: 0, rejected: 0, resumed: false });
+    expect(late.deferred).toMatch(/^batch 2026-01-01T05 is newer: 4 landing file\(s\) left for the next hour's run$/);
+    expect(await hdfs.exists(manifestPath(config.hdfs.root, '2026-01-01T00'))).toBe(false);
+    expect(readdirSync(landing).sort()).toEqual(before);
+    const next = await ingestLanding('2026-01-01T06');
+    // Group 5's three files, and the changed branches file the retry above left behind.
+    expect(next).toMatchObject({ ingested: 4, duplicate: 0, rejected: 0 });
+    expect(readdirSync(landing)).toEqual([]);
   });
 });

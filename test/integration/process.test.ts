@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ActivityDeps } from '../../activities/deps';
 import { processActivities, processBatchSteps, type ProcessSummary } from '../../activities/process';
+import { reportActivities } from '../../activities/reports';
 import type { Config } from '../../lib/config';
 import { HdfsClient } from '../../lib/hdfs-client';
 import { HiveClient, type Row } from '../../lib/hive-client';
 import { silentLogger } from '../../lib/log';
 import { processedPath } from '../../lib/pure/batch';
+import { runNamedQuery, type NamedQueryOptions } from '../../lib/reports';
 import { isolatedConfig, realDataDir } from '../helpers/isolated';
 import { commitBatch, type DropFile } from '../helpers/raw-batch';
 
@@ -48,6 +51,9 @@ interface Expected {
   sales_agents_scd2: Record<string, Scd2Version[]>;
   branches_scd2: Record<string, Scd2Version[]>;
   sample_facts: Record<string, string | number | boolean | null>[];
+  transaction_date_min: string;
+  transaction_date_max: string;
+  daily_sales_dates_with_same_name_products_for_one_agent: string[];
 }
 type Scd2Version = Record<string, string | number | boolean | null>;
 
@@ -57,6 +63,40 @@ const groupOfTimestamp = (timestamp: unknown) => (timestamp === null ? null : Nu
 /** Code-point order, as the fixture's Python and Spark's binary string order sort. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+/**
+ * The named queries' keys in order, as specs/warehouse.md lists them (the fixture's objects have
+ * their keys sorted). Ids are STRING columns in the warehouse, so the queries print them as text.
+ */
+const namedQueryKeys = {
+  'most-selling-products': ['product_id', 'product_name', 'total_units_sold', 'total_revenue'],
+  'most-redeemed-offers': ['offer_number', 'discount_percentage', 'redemptions'],
+  'most-redeemed-offers-per-product': ['product_id', 'product_name', 'offer_number', 'redemptions'],
+  'lowest-online-cities': ['shipping_city', 'shipping_state', 'online_revenue', 'online_orders'],
+  'daily-sales': ['sales_agent_name', 'product_name', 'total_sold_units'],
+} as const;
+type NamedQueryKey = keyof typeof namedQueryKeys;
+
+/** The fixture's rows of a named query, keys in the spec's order, ids as text. */
+function expectedRows(name: NamedQueryKey, rows: readonly object[]): Row[] {
+  return rows.map((row) => {
+    const values = row as Record<string, string | number>;
+    return Object.fromEntries(namedQueryKeys[name].map((key) => [key, key === 'product_id' ? String(values[key]) : values[key]!]));
+  });
+}
+
+/** The fixture's figures of the four whole-warehouse queries. */
+const wholeWarehouseQueries = () =>
+  [
+    ['most-selling-products', expected.most_selling_products],
+    ['most-redeemed-offers', expected.most_redeemed_offers],
+    ['most-redeemed-offers-per-product', expected.most_redeemed_offers_per_product],
+    ['lowest-online-cities', expected.lowest_online_cities],
+  ] as const;
+
+/** The day before a YYYY-MM-DD date, and the day after. */
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 function realGroup(group: number): DropFile[] {
   const dir = path.join(realDataDir, `group${group}`);
@@ -220,6 +260,94 @@ describe('processBatch on the real groups 1-5', () => {
       unknownAgentOrBranch: sum(warnings.map((warning) => warning.unknownAgentOrBranch)),
       invalidEmail: sum(warnings.map((warning) => warning.invalidEmail)),
     }).toEqual({ nullCity: expected.online_rows_null_city, unknownAgentOrBranch: expected.offline_rows_unknown_agent_or_branch, invalidEmail: expected.email_warnings });
+  }, minutes(10));
+
+  it('answers the four whole-warehouse named queries with the fixture\'s rows, keys in the spec\'s order', async () => {
+    for (const [name, rows] of wholeWarehouseQueries()) {
+      const result = await runNamedQuery(w.hive, w.db, name);
+      const want = expectedRows(name, rows);
+      expect({ name, columns: result.columns.map((column) => column.name) }).toEqual({ name, columns: namedQueryKeys[name] });
+      expect({ name, keys: result.rows.map((row) => Object.keys(row)) }).toEqual({ name, keys: want.map((row) => Object.keys(row)) });
+      expect({ name, rows: result.rows }).toEqual({ name, rows: want });
+    }
+    // money prints with its two decimals (e.g. 19.99, 799.90), never as a float
+    const [cheapest] = expected.lowest_online_cities;
+    expect(cheapest!.online_revenue).toMatch(/^\d+\.\d\d$/);
+  }, minutes(10));
+
+  it('answers daily-sales for each fixture date with its rows: in-store only, current agent names, same-name products apart', async () => {
+    for (const [date, day] of Object.entries(expected.daily_sales_by_date)) {
+      const { rows } = await runNamedQuery(w.hive, w.db, 'daily-sales', { date });
+      const want = expectedRows('daily-sales', day.rows);
+      expect({ date, keys: rows.map((row) => Object.keys(row)) }).toEqual({ date, keys: want.map((row) => Object.keys(row)) });
+      expect({ date, rows }).toEqual({ date, rows: want });
+    }
+    // a one-day range is the same as --date
+    for (const date of ['2023-05-20', expected.daily_sales_dates_with_same_name_products_for_one_agent[0]!]) {
+      const { rows } = await runNamedQuery(w.hive, w.db, 'daily-sales', { from: date, to: date });
+      expect({ date, rows }).toEqual({ date, rows: expectedRows('daily-sales', expected.daily_sales_by_date[date]!.rows) });
+    }
+  }, minutes(10));
+
+  it('caps the rows with --limit, keeping the first ones in the query\'s order', async () => {
+    const cases: [NamedQueryKey, NamedQueryOptions, Row[]][] = [
+      ['most-selling-products', { limit: 5 }, expectedRows('most-selling-products', expected.most_selling_products.slice(0, 5))],
+      ['most-redeemed-offers-per-product', { limit: 7 }, expectedRows('most-redeemed-offers-per-product', expected.most_redeemed_offers_per_product.slice(0, 7))],
+      ['lowest-online-cities', { limit: 3 }, expectedRows('lowest-online-cities', expected.lowest_online_cities.slice(0, 3))],
+      ['daily-sales', { date: '2022-06-20', limit: 4 }, expectedRows('daily-sales', expected.daily_sales_by_date['2022-06-20']!.rows.slice(0, 4))],
+      ['most-redeemed-offers', { limit: 100 }, expectedRows('most-redeemed-offers', expected.most_redeemed_offers)],
+    ];
+    for (const [name, options, want] of cases) {
+      const { rows } = await runNamedQuery(w.hive, w.db, name, options);
+      expect({ name, options, rows }).toEqual({ name, options, rows: want });
+    }
+  }, minutes(10));
+
+  it('bounds the transaction date with --from/--to: the whole span gives every row, a span without sales none', async () => {
+    const first = expected.transaction_date_min;
+    const last = expected.transaction_date_max;
+    for (const [name, rows] of wholeWarehouseQueries()) {
+      const whole = await runNamedQuery(w.hive, w.db, name, { from: first, to: last });
+      expect({ name, rows: whole.rows }).toEqual({ name, rows: expectedRows(name, rows) });
+    }
+    const openStart = await runNamedQuery(w.hive, w.db, 'most-selling-products', { to: last });
+    expect(openStart.rows).toEqual(expectedRows('most-selling-products', expected.most_selling_products));
+    expect((await runNamedQuery(w.hive, w.db, 'most-selling-products', { to: dayBefore(first) })).rows).toEqual([]);
+    expect((await runNamedQuery(w.hive, w.db, 'lowest-online-cities', { from: dayAfter(last) })).rows).toEqual([]);
+    expect((await runNamedQuery(w.hive, w.db, 'daily-sales', { from: dayAfter(last), to: '2099-12-31' })).rows).toEqual([]);
+  }, minutes(10));
+
+  it('writes the B2B dump of a date as the fixture\'s rows in RFC 4180 CSV with CRLF, and a rerun gives the same bytes', async () => {
+    const dump = reportActivities(w.deps);
+    const sameNameDate = expected.daily_sales_dates_with_same_name_products_for_one_agent[0]!;
+    for (const date of ['2023-05-20', sameNameDate]) {
+      // Built from the fixture by hand: none of these names holds a character that needs quoting
+      // or neutralising, so each record is its three cells joined by commas.
+      const { rows } = expected.daily_sales_by_date[date]!;
+      for (const row of rows) expect(`${row.sales_agent_name}${row.product_name}`).not.toMatch(/[",\r\n]|^[=+\-@\t\r]/);
+      const bytes = Buffer.from(
+        ['sales_agent_name,product_name,total_sold_units', ...rows.map((row) => `${row.sales_agent_name},${row.product_name},${row.total_sold_units}`)].map((line) => `${line}\r\n`).join(''),
+      );
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const file = path.join(w.config.dirs.reports, 'b2b', `daily_sales_${date}.csv`);
+
+      const first = await dump.writeDailyDump(date);
+      expect(first).toEqual({ date, path: file, rows: rows.length, bytes: bytes.length, sha256 });
+      expect(readFileSync(file)).toEqual(bytes);
+
+      const second = await dump.writeDailyDump(date);
+      expect(second).toEqual(first);
+      expect(readFileSync(file)).toEqual(bytes);
+    }
+    expect(readFileSync(path.join(w.config.dirs.reports, 'b2b', `daily_sales_${sameNameDate}.csv`), 'utf8')).toContain('Michael Johnson,Sandals,6\r\nMichael Johnson,Sandals,4\r\n');
+
+    // a date without sales: the header alone; and no temporary file is left beside the dumps
+    const empty = await dump.writeDailyDump(dayBefore(expected.transaction_date_min));
+    expect(readFileSync(empty.path, 'utf8')).toBe('sales_agent_name,product_name,total_sold_units\r\n');
+    expect(empty.rows).toBe(0);
+    expect(readdirSync(path.join(w.config.dirs.reports, 'b2b')).sort()).toEqual(
+      ['2023-05-20', sameNameDate, dayBefore(expected.transaction_date_min)].map((date) => `daily_sales_${date}.csv`).sort(),
+    );
   }, minutes(10));
 
   it('links every sample fact to the dimension versions that were current when it was loaded', async () => {

@@ -32,7 +32,7 @@ describe('a workflow round trip through the real Temporal dev server', () => {
 
   it('runs stackSmoke on a real worker against HDFS and Spark, and its history replays deterministically', async () => {
     const workflowId = `stack-smoke-${token}`;
-    const result = await qpipeWorker.worker.runUntil(client.workflow.execute(stackSmoke, { workflowId, taskQueue, args: [{ token }] }));
+    const result = await qpipeWorker.runUntil(client.workflow.execute(stackSmoke, { workflowId, taskQueue, args: [{ token }] }));
 
     const expectedContent = `qpipe smoke ${token}\n`;
     expect(result).toEqual({ hdfsPath: `${config.hdfs.root}/smoke/${token}.txt`, hdfsBytes: Buffer.byteLength(expectedContent), two: 2 });

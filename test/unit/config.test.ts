@@ -56,6 +56,9 @@ describe('loadConfig', () => {
     ['QPIPE_HIVE_DATABASE', 'q-dwh; DROP', 'expected an SQL identifier, got "q-dwh; DROP"'],
     ['QPIPE_KAFKA_HEAP', 'lots', 'expected a JVM size such as 512m or 2g, got "lots"'],
     ['QPIPE_KAFKA_SSL', 'maybe', 'expected true or false, got "maybe"'],
+    ['QPIPE_SCHEDULE_TIMEZONE', 'Mars/Olympus', 'expected an IANA time zone such as UTC or Europe/Berlin, got "Mars/Olympus"'],
+    ['QPIPE_DAILY_DUMP_AT', '24:00', 'expected a time HH:MM (00:00-23:59), got "24:00"'],
+    ['QPIPE_HOURLY_AT_MINUTE', '60', 'expected a minute 0-59, got "60"'],
   ])('rejects %s=%s with one line naming the variable', (variable, value, reason) => {
     let caught: unknown;
     try {
@@ -72,6 +75,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: 'c.pem' }, home)).toThrow('TEMPORAL_TLS_CLIENT_KEY_PATH: client certificate and key go together');
     const config = loadConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: 'c.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: 'k.pem' }, home);
     expect(config.temporal.tls).toEqual({ clientCertPath: '/opt/qpipe/c.pem', clientKeyPath: '/opt/qpipe/k.pem', serverCaCertPath: undefined });
+  });
+
+  it('reads the schedule times: the dump at a local time in a zone, the hourly runs at a minute', () => {
+    expect(loadConfig({}, home).schedules).toEqual({ timeZone: 'UTC', dailyDumpAt: { hour: 1, minute: 0 }, hourlyAtMinute: 5 });
+    const config = loadConfig({ QPIPE_SCHEDULE_TIMEZONE: 'America/New_York', QPIPE_DAILY_DUMP_AT: '06:30', QPIPE_HOURLY_AT_MINUTE: '0' }, home);
+    expect(config.schedules).toEqual({ timeZone: 'America/New_York', dailyDumpAt: { hour: 6, minute: 30 }, hourlyAtMinute: 0 });
   });
 
   it('reads a KEY=VALUE config file that the environment overrides', () => {

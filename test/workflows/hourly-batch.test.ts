@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { IngestSummary } from '../../activities/ingest';
 import type { ProcessSummary } from '../../activities/process';
+import { batchLaneOf } from '../../lib/pure/slots';
 import { hourlyBatch } from '../../workflows';
 import { createTimeSkippingEnv, workflowsPath } from '../helpers/temporal';
 
@@ -42,10 +43,14 @@ describe('hourlyBatch workflow', () => {
     await env?.teardown();
   });
 
-  async function run(activities: BatchActivities, hour: string) {
-    const taskQueue = `hourly-${hour}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
-    return worker.runUntil(env.client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}`, taskQueue, args: [{ hour }] }));
+  /** The workflow on its task queue; the batch activities only on the batch lane, as the real worker has them. */
+  async function run(activities: BatchActivities, hour: string | undefined, id = hour) {
+    const taskQueue = `hourly-${id}`;
+    const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath });
+    const lane = await Worker.create({ connection: env.nativeConnection, taskQueue: batchLaneOf(taskQueue), activities, maxConcurrentActivityTaskExecutions: 1 });
+    const execution = env.client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${id}`, taskQueue, args: [hour === undefined ? {} : { hour }] });
+    await Promise.allSettled([main.runUntil(execution), lane.runUntil(execution)]);
+    return execution;
   }
 
   it('ingests the hour, then processes every pending batch oldest first, and returns both summaries', async () => {
@@ -124,6 +129,25 @@ describe('hourlyBatch workflow', () => {
     ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('INVALID_INPUT');
+    expect(touched).toBe(false);
+  });
+
+  it('refuses a run with no hour that no schedule started', async () => {
+    let touched = false;
+    const failure = await run(
+      {
+        ingestLanding: async (hour) => {
+          touched = true;
+          return ingestOf(hour);
+        },
+        listPendingBatches: async () => [],
+        processBatch: async (batchId) => processedOf(batchId),
+      },
+      undefined,
+      'no-hour',
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(/no hour given and not started by a schedule/);
     expect(touched).toBe(false);
   });
 });

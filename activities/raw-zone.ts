@@ -1,0 +1,21 @@
+import type { HdfsClient } from '../lib/hdfs-client';
+import { parseLogicalHour } from '../lib/pure/batch';
+
+/** Batch ids named by the `<batch>.json` files of a raw-zone marker dir (hidden temporary files skipped), sorted. */
+export async function batchIdsIn(hdfs: HdfsClient, dir: string): Promise<string[]> {
+  const entries = await hdfs.listIfExists(dir);
+  return entries
+    .filter((entry) => entry.type === 'FILE' && entry.name.endsWith('.json') && !entry.name.startsWith('.'))
+    .map((entry) => entry.name.slice(0, -'.json'.length))
+    .filter((batchId) => isBatchId(batchId))
+    .sort();
+}
+
+export function isBatchId(batchId: string): boolean {
+  try {
+    parseLogicalHour(batchId);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,13 @@
+import type { RetryPolicy } from '@temporalio/workflow';
+
+/**
+ * The activities' retry policy of every qpipe workflow: transient faults (a service restarting)
+ * are retried with backoff; a broken contract, a bad input or a bad config is not.
+ */
+export const activityRetry: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: ['ConfigError', 'CONTRACT_BROKEN', 'INVALID_INPUT'],
+};
