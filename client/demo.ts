@@ -4,6 +4,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { generateDrops } from '../lib/generate/drops';
 import { HiveClient } from '../lib/hive-client';
+import { createLogger } from '../lib/log';
 import { addHours, logicalHourOf } from '../lib/pure/batch';
 import { runNamedQuery } from '../lib/reports';
 import { createTemporalClient } from '../lib/temporal';
@@ -31,7 +32,7 @@ const steps = 7;
  * Rerunnable: the same seed makes the same files, which a later run recognises as duplicate
  * deliveries (or, within the same hour, as batches already committed): the warehouse is unchanged.
  */
-export async function runDemo({ config, log }: CommandContext): Promise<void> {
+export async function runDemo({ config }: CommandContext): Promise<void> {
   const started = Date.now();
   const step = (n: number, message: string) => process.stderr.write(`demo [${n}/${steps}] ${message} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   const note = (message: string) => process.stderr.write(`        ${message}\n`);
@@ -39,7 +40,10 @@ export async function runDemo({ config, log }: CommandContext): Promise<void> {
   step(1, 'starting the local stack (the first run installs it: a few minutes)');
   await new LocalStack(config, note).up();
 
-  step(2, 'starting a Temporal worker (workflows, activities and the batch lane)');
+  // The worker's JSON log lines go to a file: the terminal shows the demo's progress.
+  const workerLogFile = path.join(config.stack.dir, 'logs', 'demo-worker.log');
+  const log = createLogger(config.log.level, { app: 'qpipe', component: 'demo-worker' }, workerLogFile);
+  step(2, `starting a Temporal worker (workflows, activities and the batch lane; its log: ${path.relative(process.cwd(), workerLogFile)})`);
   installTemporalRuntime(config, log, []);
   const worker = await createQpipeWorker(config, log);
   const running = worker.run();
@@ -67,10 +71,14 @@ export async function runDemo({ config, log }: CommandContext): Promise<void> {
       const result = await handle.result();
       const loaded = result.processed.reduce((sum, batch) => sum + (batch.rowsLoaded.sales_transactions_fact ?? 0), 0);
       const replayed = result.processed.reduce((sum, batch) => sum + batch.replayed, 0);
-      note(
-        `${hour}: ${result.ingest.ingested} files ingested, ${result.ingest.duplicate} duplicate, ${result.ingest.rejected} rejected; ` +
-          `${loaded} sales loaded, ${replayed} replays recognised (${((Date.now() - hourStarted) / 1000).toFixed(1)} s)`,
-      );
+      const took = `${((Date.now() - hourStarted) / 1000).toFixed(1)} s`;
+      if (result.ingest.resumed) note(`${hour}: batch already committed by an earlier run; ${loaded} sales loaded now (${took})`);
+      else
+        note(
+          `${hour}: ${result.ingest.ingested} files ingested, ${result.ingest.duplicate} duplicate, ${result.ingest.rejected} rejected; ` +
+            `${loaded} sales loaded, ${replayed} replays recognised (${took})` +
+            (result.ingest.deferred ? `; ingest deferred: ${result.ingest.deferred}` : ''),
+        );
     }
 
     const busiest = await busiestInStoreDay(hive, config.hive.database);
