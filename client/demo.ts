@@ -94,10 +94,10 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
       for (const line of (await readFile(dump.path, 'utf8')).split(/\r?\n/).slice(0, 4)) note(`  ${line}`);
     }
 
-    step(6, 'applying the durable schedules (left paused: bin/qpipe schedules unpause starts them)');
+    step(6, 'applying the durable schedules (new ones left paused: bin/qpipe schedules unpause starts them)');
     const schedules = pipelineSchedules(config);
-    await applySchedules(client, schedules);
-    await setPaused(client, schedules, true, 'applied by qpipe demo; bin/qpipe schedules unpause to start');
+    const created = (await applySchedules(client, schedules)).filter((result) => result.outcome === 'created').map((result) => result.scheduleId);
+    await setPaused(client, schedules.filter((schedule) => created.includes(schedule.scheduleId)), true, 'applied by qpipe demo; bin/qpipe schedules unpause to start');
 
     step(7, 'the marketing reports (bin/qpipe query NAME prints any of them)');
     await printReports(hive, config.hive.database);

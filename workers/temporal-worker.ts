@@ -10,7 +10,7 @@ import { createWorkerConnection } from '../lib/temporal';
 const temporalLevels: Record<string, TemporalLogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
 /**
- * qpipe's Temporal workers with their clients: the main worker (workflows and every activity) on
+ * qpipe's Temporal workers with their clients: the main worker (workflows and the other activities) on
  * the task queue, and the batch-lane worker on `<task queue>-batch-lane`, which runs the batch
  * activities one at a time (see `batchLaneOf`). `close()` after they have stopped.
  */
@@ -48,13 +48,10 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
   try {
     const activities = createActivities({ config, hdfs, hive, log });
     const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
-    const main = await Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities });
-    const lane = await Worker.create({
-      ...common,
-      taskQueue: batchLaneOf(config.temporal.taskQueue),
-      activities: Object.fromEntries(batchLaneActivities.map((name) => [name, activities[name]])),
-      maxConcurrentActivityTaskExecutions: 1,
-    });
+    const onLane = (name: string) => (batchLaneActivities as readonly string[]).includes(name);
+    const pick = (lane: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => onLane(name) === lane));
+    const main = await Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities: pick(false) });
+    const lane = await Worker.create({ ...common, taskQueue: batchLaneOf(config.temporal.taskQueue), activities: pick(true), maxConcurrentActivityTaskExecutions: 1 });
     const workers = [main, lane];
     const shutdown = () => {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ScheduleOverlapPolicy, type Client, type ScheduleHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { DailyDumpResult } from '../../activities/reports';
 import { backfill } from '../../client/backfill';
 import { applySchedules, listSchedules, pipelineSchedules, setPaused } from '../../client/schedules';
 import { HdfsClient } from '../../lib/hdfs-client';
@@ -192,10 +193,18 @@ describe('durable schedules and backfills on the real stack', () => {
       },
       300_000,
     );
-    await scheduled.stopWorker();
-    const results = (await Promise.all(runs.map((run) => client.workflow.getHandle(run.workflowId).result()))) as { date: string; path: string; rows: number }[];
+    const results = (await Promise.all(runs.map((run) => client.workflow.getHandle(run.workflowId).result()))) as DailyDumpResult[];
     expect(results.map((result) => result.date)).toEqual([addDays(day, -1), day]);
     expect(results.map((result) => path.basename(result.path))).toEqual([`daily_sales_${addDays(day, -1)}.csv`, `daily_sales_${day}.csv`]);
+
+    // `qpipe backfill daily-dump` over the same days writes the same files; a second one skips them.
+    const first = await backfill(client, scheduled.config, 'daily-dump', { from: addDays(day, -1), to: day });
+    expect(first.slots.map((slot) => slot.outcome)).toEqual(['ran', 'ran']);
+    const backfilled = (await Promise.all(first.slots.map((slot) => client.workflow.getHandle(slot.workflowId).result()))) as DailyDumpResult[];
+    expect(backfilled.map(({ path: file, sha256 }) => ({ file, sha256 }))).toEqual(results.map(({ path: file, sha256 }) => ({ file, sha256 })));
+    const again = await backfill(client, scheduled.config, 'daily-dump', { from: addDays(day, -1), to: day, concurrency: 2 });
+    expect(again.slots.map((slot) => slot.outcome)).toEqual(['already-done', 'already-done']);
+    await scheduled.stopWorker();
   }, 600_000);
 
   it('a worker that was down runs every missed run, in order, when it comes back', async () => {
