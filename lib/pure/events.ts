@@ -1,0 +1,188 @@
+/**
+ * App-log events (specs/events.md): validating one Kafka record and flattening it into a row of
+ * `app_events`. Pure: the stream worker, the producer and the tests share it.
+ *
+ * - A record that is not a JSON object, has no `eventType`, or has no parseable `timestamp` is a
+ *   dead letter with one of {@link deadLetterReasons}; nothing else is refused.
+ * - Known fields go to their columns. A field the schema does not know, at the top level or in
+ *   `metadata`, is kept in `extra` (a JSON object; `metadata.<key>` for metadata's), never dropped.
+ *   A known field of the wrong type (a `quantity` of "three") is NULL in its column and kept in
+ *   `extra` under its own name, so nothing is lost either.
+ * - The event's time is its own `timestamp` (`YYYY-MM-DDTHH:MM:SS`, optional fraction and zone;
+ *   without a zone it is in the source's zone, UTC by default): it decides the hour partition.
+ */
+
+export const deadLetterReasons = ['NOT_JSON', 'MISSING_EVENT_TYPE', 'BAD_TIMESTAMP'] as const;
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
+
+/** Where a record came from: its lineage columns. */
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** One row of `app_events`, as the stream worker writes it (JSON lines; Spark reads them by this schema). */
+export interface AppEventRow {
+  readonly event_type: string;
+  readonly customer_id: string | null;
+  readonly product_id: string | null;
+  /** `YYYY-MM-DD HH:MM:SS[.fff]`, UTC. */
+  readonly event_ts: string;
+  readonly category: string | null;
+  readonly source: string | null;
+  readonly quantity: number | null;
+  /** Exact decimal text with two decimals, `245.17`. */
+  readonly total_amount: string | null;
+  readonly payment_method: string | null;
+  readonly recommended_product_id: string | null;
+  readonly algorithm: string | null;
+  /** Unknown (or mistyped) fields as a JSON object's text; NULL when there are none. */
+  readonly extra: string | null;
+  readonly kafka_topic: string;
+  readonly kafka_partition: number;
+  /** The offset as decimal text (a Kafka offset is a 64-bit integer). */
+  readonly kafka_offset: string;
+  /** When the stream worker read it, `YYYY-MM-DD HH:MM:SS.fff` UTC. */
+  readonly ingested_at: string;
+}
+
+/** The hour partition of an event: `event_date` (DATE) and `event_hour` (0–23), from its own time. */
+export interface EventHour {
+  readonly eventDate: string;
+  readonly eventHour: number;
+}
+
+export type ParsedEvent = { readonly ok: true; readonly row: AppEventRow; readonly hour: EventHour } | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
+
+/** The top-level fields the schema knows; `metadata`'s known keys are `category` and `source`. */
+const stringColumns = {
+  customerId: 'customer_id',
+  productId: 'product_id',
+  paymentMethod: 'payment_method',
+  recommendedProductId: 'recommended_product_id',
+  algorithm: 'algorithm',
+} as const;
+const handledFields = new Set(['eventType', 'timestamp', 'metadata', 'quantity', 'totalAmount', ...Object.keys(stringColumns)]);
+
+const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * The instant of an event `timestamp`, in epoch milliseconds, or undefined when it is not a real
+ * time. `zoneOffsetMinutes` is the source's zone for a timestamp without one (0: UTC).
+ */
+export function parseEventTimestamp(text: string, zoneOffsetMinutes = 0): number | undefined {
+  const match = timestampPattern.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const millis = match[7] ? Math.floor(Number(`0${match[7]}`) * 1000) : 0;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const check = new Date(local);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
+    return undefined;
+  }
+  const zone = match[8];
+  const offset = zone === undefined ? zoneOffsetMinutes : zone === 'Z' ? 0 : zoneMinutes(zone);
+  return local - offset * 60_000;
+}
+
+function zoneMinutes(zone: string): number {
+  const digits = zone.replace(':', '');
+  const sign = digits.startsWith('-') ? -1 : 1;
+  return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+}
+
+/** `YYYY-MM-DD HH:MM:SS` (with `.fff` when the milliseconds are not zero), UTC: a Spark TIMESTAMP literal's text. */
+export function sparkTimestamp(epochMs: number): string {
+  const iso = new Date(epochMs).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** Validates and flattens one record value. `readAt` (epoch ms) stamps `ingested_at`. */
+export function parseEvent(value: string | Buffer | null, position: RecordPosition, readAt: number, zoneOffsetMinutes = 0): ParsedEvent {
+  let event: unknown;
+  try {
+    event = JSON.parse(value === null ? '' : value.toString());
+  } catch (error) {
+    return { ok: false, reason: 'NOT_JSON', detail: (error as Error).message };
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { ok: false, reason: 'NOT_JSON', detail: `a JSON ${Array.isArray(event) ? 'array' : event === null ? 'null' : typeof event}, not an object` };
+  }
+  const fields = event as Record<string, unknown>;
+  if (typeof fields.eventType !== 'string' || fields.eventType.trim() === '') {
+    return { ok: false, reason: 'MISSING_EVENT_TYPE', detail: fields.eventType === undefined ? 'no eventType' : `eventType is ${JSON.stringify(fields.eventType)}` };
+  }
+  const epochMs = typeof fields.timestamp === 'string' ? parseEventTimestamp(fields.timestamp.trim(), zoneOffsetMinutes) : undefined;
+  if (epochMs === undefined) {
+    return { ok: false, reason: 'BAD_TIMESTAMP', detail: fields.timestamp === undefined ? 'no timestamp' : `timestamp ${JSON.stringify(fields.timestamp)} is not YYYY-MM-DDTHH:MM:SS` };
+  }
+
+  const extra: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(fields)) if (!handledFields.has(key)) extra[key] = item;
+  const text = (key: keyof typeof stringColumns): string | null => {
+    const item = fields[key];
+    if (item === undefined || item === null) return null;
+    if (typeof item === 'string') return item;
+    if (typeof item === 'number' && Number.isFinite(item)) return String(item);
+    extra[key] = item;
+    return null;
+  };
+
+  let category: string | null = null;
+  let source: string | null = null;
+  const metadata = fields.metadata;
+  if (metadata !== undefined && metadata !== null) {
+    if (typeof metadata === 'object' && !Array.isArray(metadata)) {
+      for (const [key, item] of Object.entries(metadata as Record<string, unknown>)) {
+        if (key === 'category' && typeof item === 'string') category = item;
+        else if (key === 'source' && typeof item === 'string') source = item;
+        else extra[`metadata.${key}`] = item;
+      }
+    } else {
+      extra.metadata = metadata;
+    }
+  }
+
+  const quantity = fields.quantity;
+  const quantityColumn = quantity === undefined || quantity === null ? null : Number.isSafeInteger(quantity) ? (quantity as number) : ((extra.quantity = quantity), null);
+  const amount = fields.totalAmount;
+  const amountColumn = amount === undefined || amount === null ? null : decimal2(amount) ?? ((extra.totalAmount = amount), null);
+
+  const date = new Date(epochMs).toISOString();
+  return {
+    ok: true,
+    hour: { eventDate: date.slice(0, 10), eventHour: Number(date.slice(11, 13)) },
+    row: {
+      event_type: fields.eventType,
+      customer_id: text('customerId'),
+      product_id: text('productId'),
+      event_ts: sparkTimestamp(epochMs),
+      category,
+      source,
+      quantity: quantityColumn,
+      total_amount: amountColumn,
+      payment_method: text('paymentMethod'),
+      recommended_product_id: text('recommendedProductId'),
+      algorithm: text('algorithm'),
+      extra: Object.keys(extra).length === 0 ? null : JSON.stringify(extra),
+      kafka_topic: position.topic,
+      kafka_partition: position.partition,
+      kafka_offset: position.offset,
+      ingested_at: new Date(readAt).toISOString().replace('T', ' ').slice(0, 23),
+    },
+  };
+}
+
+/** A money amount as exact DECIMAL(10,2) text (half-up at the third decimal), or undefined when it is not one. */
+function decimal2(value: unknown): string | undefined {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+  const match = text === undefined ? null : /^(-?)(\d{1,8})(?:\.(\d+))?$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, whole, fraction = ''] = match as unknown as [string, string, string, string | undefined];
+  let cents = BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
+  if ((fraction[2] ?? '0') >= '5') cents += 1n;
+  if (cents >= 10n ** 10n) return undefined;
+  const digits = cents.toString().padStart(3, '0');
+  return `${sign && cents > 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+}

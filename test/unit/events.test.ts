@@ -1,0 +1,82 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseEvent, parseEventTimestamp, sparkTimestamp } from '../../lib/pure/events';
+
+const at = { topic: 'app_logs', partition: 2, offset: '41' };
+const readAt = Date.parse('2026-11-24T12:00:00.123Z');
+const parse = (value: string) => parseEvent(value, at, readAt);
+
+describe('app-log events', () => {
+  it("flattens the spec's purchase example into the app_events columns with its lineage", () => {
+    const parsed = parse('{"eventType":"purchase","customerId":"48213","productId":"5120","timestamp":"2024-07-04T19:34:04","metadata":{},"quantity":3,"totalAmount":245.17,"paymentMethod":"PayPal"}');
+    expect(parsed).toEqual({
+      ok: true,
+      hour: { eventDate: '2024-07-04', eventHour: 19 },
+      row: {
+        event_type: 'purchase',
+        customer_id: '48213',
+        product_id: '5120',
+        event_ts: '2024-07-04 19:34:04',
+        category: null,
+        source: null,
+        quantity: 3,
+        total_amount: '245.17',
+        payment_method: 'PayPal',
+        recommended_product_id: null,
+        algorithm: null,
+        extra: null,
+        kafka_topic: 'app_logs',
+        kafka_partition: 2,
+        kafka_offset: '41',
+        ingested_at: '2026-11-24 12:00:00.123',
+      },
+    });
+  });
+
+  it("reads productView's metadata and recommendationClick's fields", () => {
+    const view = parse('{"eventType":"productView","customerId":"10001","productId":"1000","timestamp":"2024-01-01T00:00:00","metadata":{"category":"Home & Kitchen","source":"Search"}}');
+    expect(view.ok && [view.row.category, view.row.source, view.row.extra, view.hour]).toEqual(['Home & Kitchen', 'Search', null, { eventDate: '2024-01-01', eventHour: 0 }]);
+    const click = parse('{"eventType":"recommendationClick","customerId":"99999","productId":"9999","timestamp":"2024-12-31T23:59:59","metadata":{},"recommendedProductId":"1234","algorithm":"content_based"}');
+    expect(click.ok && [click.row.recommended_product_id, click.row.algorithm, click.hour.eventHour]).toEqual(['1234', 'content_based', 23]);
+  });
+
+  it('keeps unknown fields, top-level and in metadata, in extra, and mistyped known fields too', () => {
+    const parsed = parse('{"eventType":"addToCart","customerId":"10001","productId":"1000","timestamp":"2024-01-01T10:00:00","metadata":{"campaign":"x"},"quantity":"three","eventId":"e-1","device":{"os":"ios"}}');
+    expect(parsed.ok && parsed.row.quantity).toBeNull();
+    expect(parsed.ok && JSON.parse(parsed.row.extra!)).toEqual({ eventId: 'e-1', device: { os: 'ios' }, 'metadata.campaign': 'x', quantity: 'three' });
+  });
+
+  it.each([
+    ['not json', 'NOT_JSON'],
+    ['', 'NOT_JSON'],
+    ['[1,2]', 'NOT_JSON'],
+    ['null', 'NOT_JSON'],
+    ['{"customerId":"1","timestamp":"2024-01-01T00:00:00"}', 'MISSING_EVENT_TYPE'],
+    ['{"eventType":"","timestamp":"2024-01-01T00:00:00"}', 'MISSING_EVENT_TYPE'],
+    ['{"eventType":7,"timestamp":"2024-01-01T00:00:00"}', 'MISSING_EVENT_TYPE'],
+    ['{"eventType":"purchase"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"yesterday"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"2023-02-29T10:00:00"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":1700000000}', 'BAD_TIMESTAMP'],
+  ])('sends %j to the dead letters as %s', (value, reason) => {
+    const parsed = parse(value);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toBe(reason);
+  });
+
+  it('places an event by its own time: zone given, or the source zone, into UTC hours', () => {
+    expect(parseEventTimestamp('2024-07-04T19:34:04')).toBe(Date.parse('2024-07-04T19:34:04Z'));
+    expect(parseEventTimestamp('2024-07-04T19:34:04+02:00')).toBe(Date.parse('2024-07-04T17:34:04Z'));
+    expect(parseEventTimestamp('2024-07-04T19:34:04', -300)).toBe(Date.parse('2024-07-05T00:34:04Z'));
+    expect(parseEventTimestamp('2024-07-04T19:34:04.250Z')).toBe(Date.parse('2024-07-04T19:34:04.250Z'));
+    expect(parseEventTimestamp('2024-07-04T24:00:00')).toBeUndefined();
+    expect(sparkTimestamp(Date.parse('2024-07-04T19:34:04.250Z'))).toBe('2024-07-04 19:34:04.250');
+  });
+
+  it('keeps money exact with two decimals, rounding half up at the third', () => {
+    const amount = (totalAmount: unknown) => {
+      const parsed = parseEvent(JSON.stringify({ eventType: 'purchase', timestamp: '2024-01-01T00:00:00', totalAmount }), at, readAt);
+      return parsed.ok ? parsed.row.total_amount : 'dead letter';
+    };
+    expect([amount(10), amount(10.5), amount(499.99), amount('12.345'), amount(0.1 + 0.2), amount('abc')]).toEqual(['10.00', '10.50', '499.99', '12.35', '0.30', null]);
+  });
+});
