@@ -11,6 +11,8 @@ import { namedQueriesHelp, runQuery, type QueryCommandOptions } from './query';
 import { runDailyDump, runHourlyBatch, type RunDailyDumpOptions, type RunHourlyOptions } from './run';
 import { runSchedules, scheduleNames } from './schedules';
 import { runSql } from './sql';
+import { runStream } from './stream';
+import { runProduce, type ProduceOptions } from './produce';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
 
@@ -27,6 +29,11 @@ function context(): CommandContext {
 
 export const formatOption = () =>
   new Option('--format <format>', 'output format').choices(outputFormats).default('table' as OutputFormat);
+
+export function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
 
 export function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError('expected a positive whole number');
@@ -116,6 +123,20 @@ function program(): Command {
     .requiredOption('--to <slot>', 'last slot, included')
     .option('--concurrency <n>', 'slots running at once (default: 1 for hourly-batch, 4 for daily-dump)', positiveInt)
     .action((pipeline: string, options: BackfillOptions) => runBackfill(context(), pipeline, options));
+
+  qpipe
+    .command('stream')
+    .description('run the Kafka → HDFS stream worker (app-log events into the app_events hour partitions, exactly once) until SIGINT/SIGTERM')
+    .action(() => runStream(context()));
+
+  qpipe
+    .command('produce')
+    .description("send app-log events of the company producer's shape to Kafka (idempotent producer)")
+    .option('--count <n>', 'events to send', positiveInt, 1_000)
+    .option('--rate <r>', 'at most this many events per second (default: as fast as possible)', positiveInt)
+    .option('--seed <s>', 'seed: the same seed and count send the same events', 'qpipe')
+    .option('--spread-hours <h>', 'spread event times over this many past hours (late events); 0: the last minute', nonNegativeInt, 0)
+    .action((options: ProduceOptions) => runProduce(context(), options));
 
   qpipe
     .command('generate')

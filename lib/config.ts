@@ -22,7 +22,22 @@ export interface Config {
   readonly kafka: KafkaConfig;
   readonly temporal: TemporalConfig;
   readonly schedules: SchedulesConfig;
+  readonly stream: StreamConfig;
   readonly stack: StackConfig;
+}
+
+/** The Kafka → HDFS stream worker (`qpipe stream`). */
+export interface StreamConfig {
+  /** Consumer group, `QPIPE_STREAM_GROUP` (qpipe-stream). */
+  readonly groupId: string;
+  /** A partition's buffer is flushed to a file at this size, `QPIPE_STREAM_ROTATE_BYTES` (33554432: 32 MiB). */
+  readonly rotateBytes: number;
+  /** …or when its oldest record is this old, `QPIPE_STREAM_ROTATE_MS` (60000): a quiet topic still flushes. */
+  readonly rotateMs: number;
+  /** Prometheus metrics on 127.0.0.1:`QPIPE_STREAM_METRICS_PORT` (9464); 0 turns them off. */
+  readonly metricsPort: number;
+  /** The zone of event timestamps that carry none, as a fixed UTC offset, `QPIPE_EVENT_SOURCE_UTC_OFFSET` (+00:00), in minutes. */
+  readonly sourceOffsetMinutes: number;
 }
 
 /** When the durable schedules fire (`qpipe schedules apply`). */
@@ -219,6 +234,13 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       dailyDumpAt: read.timeOfDay('QPIPE_DAILY_DUMP_AT', '01:00'),
       hourlyAtMinute: read.minute('QPIPE_HOURLY_AT_MINUTE', 5),
     },
+    stream: {
+      groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),
+      rotateBytes: read.positiveInt('QPIPE_STREAM_ROTATE_BYTES', 32 * 1024 * 1024),
+      rotateMs: read.positiveInt('QPIPE_STREAM_ROTATE_MS', 60_000),
+      metricsPort: read.nonNegativeInt('QPIPE_STREAM_METRICS_PORT', 9464),
+      sourceOffsetMinutes: read.utcOffset('QPIPE_EVENT_SOURCE_UTC_OFFSET', '+00:00'),
+    },
     stack: {
       dir: read.path('QPIPE_STACK_DIR', '.stack', home),
       ports,
@@ -346,6 +368,12 @@ function reader(env: Env) {
       const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value);
       if (!match) throw new ConfigError(name, `expected a time HH:MM (00:00-23:59), got "${value}"`);
       return { hour: Number(match[1]), minute: Number(match[2]) };
+    },
+    utcOffset(name: string, fallback: string): number {
+      const value = raw(name) ?? fallback;
+      const match = /^([+-])(\d{2}):(\d{2})$/.exec(value);
+      if (!match || Number(match[2]) > 14 || Number(match[3]) > 59) throw new ConfigError(name, `expected a UTC offset such as +00:00 or -05:00, got "${value}"`);
+      return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
     },
     minute(name: string, fallback: number): number {
       const value = raw(name);

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
     ['QPIPE_SCHEDULE_TIMEZONE', 'Mars/Olympus', 'expected an IANA time zone such as UTC or Europe/Berlin, got "Mars/Olympus"'],
     ['QPIPE_DAILY_DUMP_AT', '24:00', 'expected a time HH:MM (00:00-23:59), got "24:00"'],
     ['QPIPE_HOURLY_AT_MINUTE', '60', 'expected a minute 0-59, got "60"'],
+    ['QPIPE_EVENT_SOURCE_UTC_OFFSET', 'CET', 'expected a UTC offset such as +00:00 or -05:00, got "CET"'],
   ])('rejects %s=%s with one line naming the variable', (variable, value, reason) => {
     let caught: unknown;
     try {

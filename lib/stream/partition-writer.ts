@@ -1,0 +1,181 @@
+import type { HdfsClient } from '../hdfs-client';
+import type { Logger } from '../log';
+import { parseEvent, type DeadLetterReason } from '../pure/events';
+import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stream';
+
+/**
+ * The exactly-once writer of one Kafka topic partition into the streaming zone.
+ *
+ * It buffers the partition's records in memory, split by event hour, and on rotation (size or age)
+ * flushes them as one file per hour, named after the flush's offset range. HDFS holds the truth of
+ * what is durable: the partition's commit file (`_commits/<topic>+<partition>.json`) says the next
+ * offset to read. A flush goes:
+ *
+ * 1. commit file ← `{ nextOffset: n, pending: { files } }` (atomic replace): the flush's intent;
+ * 2. each hour's file, written beside and renamed into place (never a partial file under its name);
+ * 3. dead letters produced to the DLQ topic (acknowledged);
+ * 4. commit file ← `{ nextOffset: last + 1 }` (atomic replace): the flush is durable;
+ * 5. then the caller commits the offset to Kafka (lag metrics; HDFS stays the truth).
+ *
+ * A crash before 4 leaves the old `nextOffset` and the list of files the flush may have written;
+ * recovery deletes those and reads again from `nextOffset`: no event is lost or written twice. No
+ * file ever keeps a temporary name in the table's directories (hidden names, removed on recovery),
+ * and the commit file is replaced whole, so there is no write-ahead log to find corrupt.
+ */
+
+export interface DeadLetter {
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+  readonly offset: string;
+  readonly value: Buffer | null;
+  readonly key: Buffer | null;
+}
+
+/** Sends the flush's dead letters (to the DLQ topic) and resolves once the broker acknowledged them. */
+export type DeadLetterSink = (topic: string, partition: number, letters: readonly DeadLetter[]) => Promise<void>;
+
+export interface PartitionWriterOptions {
+  readonly root: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Flush when the buffered JSON lines reach this many bytes. */
+  readonly rotateBytes: number;
+  /** Flush when the oldest buffered record is this old (a quiet topic still flushes). */
+  readonly rotateMs: number;
+  /** Offset of the source zone for event timestamps without one (minutes east of UTC). */
+  readonly zoneOffsetMinutes: number;
+}
+
+interface CommitState {
+  readonly nextOffset: string;
+  readonly pending?: { readonly first: string; readonly last: string; readonly files: readonly string[] };
+}
+
+export interface FlushResult {
+  readonly first: string;
+  readonly last: string;
+  readonly events: number;
+  readonly deadLetters: number;
+  readonly files: readonly string[];
+  readonly bytes: number;
+  /** Event time (epoch ms) of every record of the flush is not needed; its read times are, for freshness. */
+  readonly readAt: readonly number[];
+}
+
+export class PartitionWriter {
+  private hours = new Map<string, string[]>();
+  private letters: DeadLetter[] = [];
+  private readTimes: number[] = [];
+  private bytes = 0;
+  private events = 0;
+  private first: bigint | undefined;
+  private last: bigint | undefined;
+  private openedAt: number | undefined;
+
+  private constructor(
+    private readonly hdfs: HdfsClient,
+    private readonly options: PartitionWriterOptions,
+    private readonly log: Logger,
+    /** The next offset to make durable: everything before it is in HDFS. */
+    private nextOffset: bigint,
+  ) {}
+
+  /**
+   * The writer of a partition as HDFS last committed it: an interrupted flush's files are deleted,
+   * and `nextOffset` is where reading resumes (undefined: nothing written yet, start where the
+   * consumer group is).
+   */
+  static async recover(hdfs: HdfsClient, options: PartitionWriterOptions, log: Logger): Promise<{ writer: PartitionWriter; nextOffset: string | undefined }> {
+    const commitPath = streamCommitPath(options.root, options.topic, options.partition);
+    const state = (await hdfs.exists(commitPath)) ? (JSON.parse(await hdfs.readText(commitPath)) as CommitState) : undefined;
+    if (state?.pending) {
+      for (const file of state.pending.files) await hdfs.delete(file);
+      await hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: state.nextOffset }), { overwrite: true });
+      log.warn({ topic: options.topic, partition: options.partition, nextOffset: state.nextOffset, ...state.pending }, 'recovered an interrupted flush: its files deleted, reading again from the committed offset');
+    }
+    const writer = new PartitionWriter(hdfs, options, log, state ? BigInt(state.nextOffset) : -1n);
+    return { writer, nextOffset: state?.nextOffset };
+  }
+
+  /** The next offset this writer expects; -1 before anything is committed. */
+  get expectedOffset(): bigint {
+    return this.nextOffset;
+  }
+
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  get isEmpty(): boolean {
+    return this.first === undefined;
+  }
+
+  /**
+   * Buffers one record (validated and flattened, or as a dead letter). A record before the
+   * committed offset is already durable and is skipped; returns whether it was taken.
+   */
+  add(offset: string, value: Buffer | null, key: Buffer | null, readAt: number): boolean {
+    const position = BigInt(offset);
+    if (this.nextOffset >= 0n && position < this.nextOffset) return false;
+    if (this.last !== undefined && position <= this.last) return false;
+    const parsed = parseEvent(value, { topic: this.options.topic, partition: this.options.partition, offset }, readAt, this.options.zoneOffsetMinutes);
+    if (parsed.ok) {
+      const dir = hourPartitionDir(this.options.root, parsed.hour.eventDate, parsed.hour.eventHour);
+      const line = JSON.stringify(parsed.row);
+      const lines = this.hours.get(dir) ?? [];
+      lines.push(line);
+      this.hours.set(dir, lines);
+      this.bytes += Buffer.byteLength(line) + 1;
+      this.events += 1;
+    } else {
+      this.letters.push({ reason: parsed.reason, detail: parsed.detail, offset, value, key });
+      this.bytes += value?.length ?? 0;
+    }
+    this.first ??= position;
+    this.last = position;
+    this.openedAt ??= readAt;
+    this.readTimes.push(readAt);
+    return true;
+  }
+
+  /** True when the buffer is due: big enough, or its oldest record old enough. */
+  due(now: number): boolean {
+    return this.first !== undefined && (this.bytes >= this.options.rotateBytes || now - this.openedAt! >= this.options.rotateMs);
+  }
+
+  /** Makes the buffer durable (see the class comment); returns what it wrote, or undefined when empty. */
+  async flush(sendDeadLetters: DeadLetterSink): Promise<FlushResult | undefined> {
+    if (this.first === undefined || this.last === undefined) return undefined;
+    const { root, topic, partition } = this.options;
+    const first = this.first.toString();
+    const last = this.last.toString();
+    const name = streamFileName({ topic, partition, first, last });
+    const files = [...this.hours.keys()].map((dir) => `${dir}/${name}`);
+    const commitPath = streamCommitPath(root, topic, partition);
+    const committed = (this.nextOffset >= 0n ? this.nextOffset : this.first).toString();
+
+    await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: committed, pending: { first, last, files } } satisfies CommitState), { overwrite: true });
+    let bytes = 0;
+    for (const [dir, lines] of this.hours) {
+      const content = lines.join('\n') + '\n';
+      bytes += Buffer.byteLength(content);
+      await this.hdfs.putAtomic(`${dir}/${name}`, content, { overwrite: true });
+    }
+    if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
+    const next = this.last + 1n;
+    await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: next.toString() } satisfies CommitState), { overwrite: true });
+
+    const result: FlushResult = { first, last, events: this.events, deadLetters: this.letters.length, files, bytes, readAt: this.readTimes };
+    this.log.debug({ topic, partition, first, last, events: this.events, deadLetters: this.letters.length, files: files.length, bytes }, 'flushed');
+    this.nextOffset = next;
+    this.hours = new Map();
+    this.letters = [];
+    this.readTimes = [];
+    this.bytes = 0;
+    this.events = 0;
+    this.first = undefined;
+    this.last = undefined;
+    this.openedAt = undefined;
+    return result;
+  }
+}

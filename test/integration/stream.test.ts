@@ -1,0 +1,183 @@
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Kafka } from 'kafkajs';
+import { generateEvent } from '../../lib/generate/events';
+import { HdfsClient } from '../../lib/hdfs-client';
+import { createKafka } from '../../lib/kafka';
+import { silentLogger } from '../../lib/log';
+import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamTableDir } from '../../lib/pure/stream';
+import { PartitionWriter } from '../../lib/stream/partition-writer';
+import { startStreamWorker } from '../../workers/stream-worker';
+import { isolatedConfig } from '../helpers/isolated';
+
+// The stream worker against the real Kafka and HDFS: its own topic, group and HDFS root.
+
+const config = isolatedConfig('stream', { QPIPE_STREAM_ROTATE_MS: '1500', QPIPE_STREAM_METRICS_PORT: String(20_000 + randomInt(0, 10_000)) });
+const topicSuffix = config.hive.database.replace(/^it_/, '');
+const streamConfig = {
+  ...config,
+  kafka: { ...config.kafka, topic: `it_app_logs_${topicSuffix}`, dlqTopic: `it_app_logs_${topicSuffix}.dlq` },
+  stream: { ...config.stream, groupId: `it-stream-${topicSuffix}` },
+};
+const hdfs = new HdfsClient(config.hdfs, silentLogger);
+const nowMs = Date.parse('2026-11-24T12:30:00Z');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Row {
+  event_type: string;
+  event_ts: string;
+  kafka_partition: number;
+  kafka_offset: string;
+  extra: string | null;
+}
+
+/** Every row of every data file in the streaming zone, with the hour directory it was found in. */
+async function readZone(): Promise<{ row: Row; dir: string }[]> {
+  const rows: { row: Row; dir: string }[] = [];
+  for (const date of await hdfs.listIfExists(streamTableDir(config.hdfs.root))) {
+    const dateDir = `${streamTableDir(config.hdfs.root)}/${date.name}`;
+    for (const hour of await hdfs.list(dateDir)) {
+      const dir = `${dateDir}/${hour.name}`;
+      for (const file of await hdfs.list(dir)) {
+        expect(parseStreamFileName(file.name)).toBeDefined();
+        for (const line of (await hdfs.readText(`${dir}/${file.name}`)).split('\n').filter(Boolean)) rows.push({ row: JSON.parse(line) as Row, dir });
+      }
+    }
+  }
+  return rows;
+}
+
+/** The partitions' end offsets, to wait until the worker has made everything durable. */
+async function endOffsets(kafka: Kafka): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(streamConfig.kafka.topic)).map((partition) => [partition.partition, BigInt(partition.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function durableUpTo(ends: Map<number, bigint>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    let behind = 0;
+    for (const [partition, end] of ends) {
+      if (end === 0n) continue;
+      const path = streamCommitPath(config.hdfs.root, streamConfig.kafka.topic, partition);
+      const next = (await hdfs.exists(path)) ? BigInt((JSON.parse(await hdfs.readText(path)) as { nextOffset: string }).nextOffset) : 0n;
+      if (next < end) behind += 1;
+    }
+    if (behind === 0) return;
+    if (Date.now() > deadline) throw new Error('the stream worker did not catch up');
+    await sleep(500);
+  }
+}
+
+describe('the stream worker on the real Kafka and HDFS', () => {
+  const kafka = createKafka(streamConfig.kafka, silentLogger);
+  const valid: string[] = [];
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: streamConfig.kafka.topic, numPartitions: 3 }, { topic: streamConfig.kafka.dlqTopic, numPartitions: 1 }] });
+    await admin.disconnect();
+  });
+
+  afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [streamConfig.kafka.topic, streamConfig.kafka.dlqTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
+  });
+
+  it('writes every valid event once into its event hour, keeps unknown fields, and dead-letters the bad records with their reason', async () => {
+    // Our generator's events, spread over three past hours, from an idempotent producer …
+    const ours = Array.from({ length: 900 }, (_, index) => JSON.stringify(generateEvent('stream-it', index, { nowMs, spreadHours: 3 })));
+    // … records from a plain producer of the company's shape (no key, no id), one with a new field …
+    const theirs = [
+      '{"eventType":"purchase","customerId":"48213","productId":"5120","timestamp":"2024-07-04T19:34:04","metadata":{},"quantity":3,"totalAmount":245.17,"paymentMethod":"PayPal"}',
+      '{"eventType":"productView","customerId":"10001","productId":"1000","timestamp":"2024-07-04T20:00:00","metadata":{"category":"Books","source":"Direct"},"sessionId":"s-1"}',
+    ];
+    // … and one record per dead-letter rule.
+    const bad = ['{not json', '{"customerId":"1","timestamp":"2024-07-04T19:00:00"}', '{"eventType":"addToCart","timestamp":"yesterday"}'];
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: ours.map((value) => ({ value })) });
+    await producer.disconnect();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: streamConfig.kafka.topic, messages: [...theirs, ...bad].map((value) => ({ value })) });
+    await plain.disconnect();
+    valid.push(...ours, ...theirs);
+
+    const worker = await startStreamWorker(streamConfig, kafka, hdfs, silentLogger);
+    await durableUpTo(await endOffsets(kafka));
+    const metrics = await (await fetch(`http://127.0.0.1:${config.stream.metricsPort}/metrics`)).text();
+    expect(metrics).toContain(`\nqpipe_stream_events_total ${valid.length}\n`);
+    expect(metrics).toContain(`\nqpipe_stream_dead_letters_total ${bad.length}\n`);
+    expect(metrics).toMatch(/\nqpipe_stream_consumer_lag\{partition="0"\} 0\n/);
+    await worker.stop();
+    await worker.stopped;
+
+    const rows = await readZone();
+    expect(rows).toHaveLength(valid.length);
+    expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
+    for (const { row, dir } of rows) {
+      const hour = new Date(`${row.event_ts.replace(' ', 'T')}Z`);
+      expect(dir).toBe(hourPartitionDir(config.hdfs.root, hour.toISOString().slice(0, 10), hour.getUTCHours()));
+    }
+    expect(rows.filter(({ row }) => row.extra !== null).map(({ row }) => JSON.parse(row.extra!))).toEqual([{ sessionId: 's-1' }]);
+    expect(rows.map(({ row }) => row.event_type).sort()).toEqual(valid.map((value) => (JSON.parse(value) as { eventType: string }).eventType).sort());
+
+    const dlq = kafka.consumer({ groupId: `it-dlq-${topicSuffix}` });
+    await dlq.connect();
+    await dlq.subscribe({ topic: streamConfig.kafka.dlqTopic, fromBeginning: true });
+    const letters: { value: string; reason: string; offset: string }[] = [];
+    await dlq.run({
+      eachMessage: async ({ message }) => {
+        letters.push({ value: message.value!.toString(), reason: message.headers!['qpipe.reason']!.toString(), offset: message.headers!['qpipe.source.offset']!.toString() });
+      },
+    });
+    for (let waited = 0; letters.length < bad.length && waited < 30_000; waited += 200) await sleep(200);
+    await dlq.disconnect();
+    expect(letters.map(({ value, reason }) => [value, reason]).sort()).toEqual(
+      [
+        [bad[0], 'NOT_JSON'],
+        [bad[1], 'MISSING_EVENT_TYPE'],
+        [bad[2], 'BAD_TIMESTAMP'],
+      ].sort(),
+    );
+  }, 180_000);
+
+  it('a restarted worker goes on from HDFS, writing nothing twice', async () => {
+    const more = Array.from({ length: 300 }, (_, index) => JSON.stringify(generateEvent('stream-it-2', index, { nowMs, spreadHours: 1 })));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
+    await producer.disconnect();
+    valid.push(...more);
+
+    const worker = await startStreamWorker({ ...streamConfig, stream: { ...streamConfig.stream, metricsPort: 0 } }, kafka, hdfs, silentLogger);
+    await durableUpTo(await endOffsets(kafka));
+    await worker.stop();
+    const rows = await readZone();
+    expect(rows).toHaveLength(valid.length);
+    expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
+  }, 180_000);
+
+  it('recovery deletes the files of a flush that did not commit and reads from the committed offset', async () => {
+    const options = { root: config.hdfs.root, topic: 'recovery_topic', partition: 0, rotateBytes: 1 << 20, rotateMs: 60_000, zoneOffsetMinutes: 0 };
+    const orphan = `${hourPartitionDir(config.hdfs.root, '2026-11-24', 12)}/recovery_topic+0+10+19.jsonl`;
+    await hdfs.putAtomic(orphan, '{"half":"written"}\n', { overwrite: true });
+    await hdfs.putAtomic(streamCommitPath(config.hdfs.root, 'recovery_topic', 0), JSON.stringify({ nextOffset: '10', pending: { first: '10', last: '19', files: [orphan] } }), { overwrite: true });
+    const { writer, nextOffset } = await PartitionWriter.recover(hdfs, options, silentLogger);
+    expect(nextOffset).toBe('10');
+    expect(await hdfs.exists(orphan)).toBe(false);
+    expect(writer.add('9', Buffer.from('{}'), null, nowMs)).toBe(false);
+    expect(writer.add('10', Buffer.from(valid[0]!), null, nowMs)).toBe(true);
+    expect(JSON.parse(await hdfs.readText(streamCommitPath(config.hdfs.root, 'recovery_topic', 0)))).toEqual({ nextOffset: '10' });
+  });
+});

@@ -1,0 +1,204 @@
+import { createServer, type Server } from 'node:http';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import type { Config } from '../lib/config';
+import type { HdfsClient } from '../lib/hdfs-client';
+import { ensureTopics } from '../lib/kafka';
+import type { Logger } from '../lib/log';
+import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/stream/partition-writer';
+
+/**
+ * The long-running Kafka → HDFS stream worker (`qpipe stream`): a consumer group on the app-log
+ * topic whose partitions each have a {@link PartitionWriter}. Exactly-once comes from HDFS: a
+ * writer's commit file says what is durable, each assignment starts from it (seeking the consumer
+ * there), and the Kafka offset is committed only after a flush is durable. Bad records go to the
+ * dead-letter topic with their reason and source position in headers; they never stop the stream.
+ *
+ * Back-pressure: a batch is handed to its writer and flushed before the next is fetched, so memory
+ * is bounded by the rotation size per partition. SIGTERM/SIGINT: stop fetching, flush every
+ * buffer, commit, leave the group.
+ */
+
+export interface StreamMetrics {
+  events: number;
+  deadLetters: number;
+  files: number;
+  bytes: number;
+  flushes: number;
+  lag: Map<number, bigint>;
+}
+
+export interface StreamWorker {
+  /** Resolves when the worker has stopped (after `stop()` or a fatal error). */
+  readonly stopped: Promise<void>;
+  readonly metrics: StreamMetrics;
+  stop(): Promise<void>;
+}
+
+interface Owned {
+  writer: PartitionWriter;
+  /** Flushes and adds of one partition run one at a time. */
+  lock: Promise<unknown>;
+  /** Set once the consumer was sought to the committed offset for this assignment. */
+  sought: boolean;
+  nextOffset: string | undefined;
+}
+
+export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: HdfsClient, log: Logger, onFlush: (result: FlushResult) => void = () => undefined): Promise<StreamWorker> {
+  const { topic, dlqTopic } = config.kafka;
+  const { groupId, rotateBytes, rotateMs, sourceOffsetMinutes } = config.stream;
+  await ensureTopics(kafka, config.kafka);
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: Math.min(rotateBytes, 8 * 1024 * 1024), sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  await producer.connect();
+  await consumer.connect();
+
+  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, lag: new Map() };
+  const owned = new Map<number, Owned>();
+  const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
+    await producer.send({
+      topic: dlqTopic,
+      acks: -1,
+      messages: letters.map((letter) => ({
+        key: letter.key,
+        value: letter.value,
+        headers: {
+          'qpipe.reason': letter.reason,
+          'qpipe.detail': letter.detail,
+          'qpipe.source.topic': source,
+          'qpipe.source.partition': String(partition),
+          'qpipe.source.offset': letter.offset,
+        },
+      })),
+    });
+  };
+
+  /** Runs `task` after the partition's earlier tasks. */
+  function withPartition<T>(state: Owned, task: () => Promise<T>): Promise<T> {
+    const run = state.lock.then(task, task);
+    state.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  async function flush(partition: number, state: Owned): Promise<void> {
+    const result = await state.writer.flush(sendDeadLetters);
+    if (!result) return;
+    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(result.last) + 1n).toString() }]);
+    metrics.events += result.events;
+    metrics.deadLetters += result.deadLetters;
+    metrics.files += result.files.length;
+    metrics.bytes += result.bytes;
+    metrics.flushes += 1;
+    log.info({ topic, partition, first: result.first, last: result.last, events: result.events, deadLetters: result.deadLetters, files: result.files.length, bytes: result.bytes }, 'stream flush durable');
+    onFlush(result);
+  }
+
+  async function ownership(partition: number): Promise<Owned> {
+    let state = owned.get(partition);
+    if (!state) {
+      const { writer, nextOffset } = await PartitionWriter.recover(hdfs, { root: config.hdfs.root, topic, partition, rotateBytes, rotateMs, zoneOffsetMinutes: sourceOffsetMinutes }, log);
+      state = { writer, lock: Promise.resolve(), sought: false, nextOffset };
+      owned.set(partition, state);
+      log.info({ topic, partition, nextOffset: nextOffset ?? 'the group offset' }, 'partition assigned');
+    }
+    return state;
+  }
+
+  // A new assignment drops the writers of partitions taken away (their unflushed buffers are not
+  // durable: the new owner reads them again from the commit file).
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const mine = new Set(payload.memberAssignment[topic] ?? []);
+    for (const partition of owned.keys()) if (!mine.has(partition)) owned.delete(partition);
+  });
+
+  let failed: (error: unknown) => void = () => undefined;
+  const fatal = new Promise<void>((_, reject) => (failed = reject));
+
+  async function eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const partition = batch.partition;
+    const state = await ownership(partition);
+    await withPartition(state, async () => {
+      if (!state.sought && state.nextOffset !== undefined && BigInt(batch.firstOffset() ?? state.nextOffset) > BigInt(state.nextOffset)) {
+        // The group's offset is past what HDFS holds: read again from the commit file's offset.
+        state.sought = true;
+        consumer.seek({ topic, partition, offset: state.nextOffset });
+        return;
+      }
+      state.sought = true;
+      const now = Date.now();
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        state.writer.add(message.offset, message.value, message.key, now);
+        if (state.writer.bufferedBytes >= rotateBytes) await flush(partition, state);
+      }
+      metrics.lag.set(partition, BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
+      if (state.writer.due(Date.now())) await flush(partition, state);
+      await heartbeat();
+    });
+  }
+
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 3, eachBatch });
+
+  // Rotation by time when nothing arrives.
+  const timer = setInterval(() => {
+    for (const [partition, state] of owned) {
+      if (state.writer.due(Date.now())) void withPartition(state, () => flush(partition, state)).catch((error: unknown) => failed(error));
+    }
+  }, Math.min(1_000, rotateMs));
+
+  const server = config.stream.metricsPort > 0 ? await serveMetrics(config.stream.metricsPort, metrics, log) : undefined;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) failed(payload.error);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      clearInterval(timer);
+      await consumer.stop();
+      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state));
+      await consumer.disconnect();
+      await producer.disconnect();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      log.info({ events: metrics.events, deadLetters: metrics.deadLetters, files: metrics.files }, 'stream worker stopped');
+    })());
+  let markDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (markDone = resolve));
+  const stopped = Promise.race([fatal, done]).catch(async (error: unknown) => {
+    log.error({ err: error }, 'stream worker failed');
+    clearInterval(timer);
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    server?.close();
+    throw error;
+  });
+  return {
+    stopped,
+    metrics,
+    async stop() {
+      await shutdown();
+      markDone();
+    },
+  };
+}
+
+/** Prometheus text on 127.0.0.1:`port`/metrics. */
+async function serveMetrics(port: number, metrics: StreamMetrics, log: Logger): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
+    const lines = [
+      ...metric('qpipe_stream_events_total', 'counter', 'Valid events made durable in HDFS.', [`qpipe_stream_events_total ${metrics.events}`]),
+      ...metric('qpipe_stream_dead_letters_total', 'counter', 'Records sent to the dead-letter topic.', [`qpipe_stream_dead_letters_total ${metrics.deadLetters}`]),
+      ...metric('qpipe_stream_files_total', 'counter', 'Files written to the streaming zone.', [`qpipe_stream_files_total ${metrics.files}`]),
+      ...metric('qpipe_stream_bytes_total', 'counter', 'Bytes written to the streaming zone.', [`qpipe_stream_bytes_total ${metrics.bytes}`]),
+      ...metric('qpipe_stream_consumer_lag', 'gauge', 'Records behind the partition end, at the last batch.', [...metrics.lag].map(([partition, lag]) => `qpipe_stream_consumer_lag{partition="${partition}"} ${lag}`)),
+    ];
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  log.info({ port }, 'metrics on /metrics');
+  return server;
+}
