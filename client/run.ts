@@ -6,6 +6,7 @@ import { logicalHourOf, parseLogicalHour } from '../lib/pure/batch';
 import { parseCalendarDate } from '../lib/pure/calendar-date';
 import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId, type HourlyBatchResult } from '../workflows/hourly-batch';
+import type { Config } from '../lib/config';
 import type { CommandContext } from './main';
 
 export interface RunHourlyOptions {
@@ -17,26 +18,7 @@ export interface RunHourlyOptions {
 export async function runHourlyBatch({ config }: CommandContext, options: RunHourlyOptions): Promise<void> {
   const hour = options.hour ?? logicalHourOf(Date.now());
   parseLogicalHour(hour);
-  const client = await createTemporalClient(config.temporal);
-  try {
-    const workflowId = hourlyBatchWorkflowId(hour);
-    const started = Date.now();
-    const handle = await client.workflow.start(hourlyBatch, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [{ hour }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
-    process.stderr.write(`run: ${workflowId} (run ${handle.firstExecutionRunId}) — ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}\n`);
-    if (!options.wait) {
-      process.stdout.write(`${workflowId}\n`);
-      return;
-    }
-    const result = await handle.result();
-    process.stdout.write(formatHourlySummary(result, Date.now() - started));
-  } finally {
-    await client.connection.close();
-  }
+  await startOrJoin(config, hourlyBatch, hourlyBatchWorkflowId(hour), { hour }, options.wait, formatHourlySummary);
 }
 
 /** The `--wait` summary: files, rows loaded per table, rows rejected by reason, duration. */
@@ -72,23 +54,31 @@ export async function runDailyDump({ config }: CommandContext, options: RunDaily
   } catch (error) {
     throw new UsageError('--date', (error as Error).message);
   }
+  await startOrJoin(config, dailyDump, dailyDumpWorkflowId(date), { date }, options.wait, formatDailyDumpSummary);
+}
+
+/**
+ * Starts the workflow under its business id, or joins the run already going under it; prints the
+ * id and the run's Temporal UI address, and with `wait` the summary of its result.
+ */
+async function startOrJoin<I, R>(
+  config: Config,
+  workflow: (input: I) => Promise<R>,
+  workflowId: string,
+  input: I,
+  wait: boolean | undefined,
+  summarize: (result: R, durationMs: number) => string,
+): Promise<void> {
   const client = await createTemporalClient(config.temporal);
   try {
-    const workflowId = dailyDumpWorkflowId(date);
     const started = Date.now();
-    const handle = await client.workflow.start(dailyDump, {
-      workflowId,
-      taskQueue: config.temporal.taskQueue,
-      args: [{ date }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
+    const handle = await client.workflow.start(workflow, { workflowId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
     process.stderr.write(`run: ${workflowId} (run ${handle.firstExecutionRunId}) — ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}\n`);
-    if (!options.wait) {
+    if (!wait) {
       process.stdout.write(`${workflowId}\n`);
       return;
     }
-    const result = await handle.result();
-    process.stdout.write(formatDailyDumpSummary(result, Date.now() - started));
+    process.stdout.write(summarize(await handle.result(), Date.now() - started));
   } finally {
     await client.connection.close();
   }
