@@ -114,40 +114,26 @@ describe('hourlyBatch workflow', () => {
     expect(attempts).toBe(1);
   });
 
-  it('refuses a malformed hour before touching anything', async () => {
+  it.each([
+    ['a malformed hour', '2026-13-01T00', '"2026-13-01T00" is not a real hour'],
+    ['no hour, in a run no schedule started', undefined, 'no hour given and not started by a schedule'],
+  ])('refuses %s before touching anything', async (_case, hour, message) => {
     let touched = false;
     const failure = await run(
       {
-        ingestLanding: async (hour) => {
+        ingestLanding: async (slot) => {
           touched = true;
-          return ingestOf(hour);
+          return ingestOf(slot);
         },
         listPendingBatches: async () => [],
         processBatch: async (batchId) => processedOf(batchId),
       },
-      '2026-13-01T00',
+      hour,
+      hour ?? 'no-hour',
     ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).type).toBe('INVALID_INPUT');
-    expect(touched).toBe(false);
-  });
-
-  it('refuses a run with no hour that no schedule started', async () => {
-    let touched = false;
-    const failure = await run(
-      {
-        ingestLanding: async (hour) => {
-          touched = true;
-          return ingestOf(hour);
-        },
-        listPendingBatches: async () => [],
-        processBatch: async (batchId) => processedOf(batchId),
-      },
-      undefined,
-      'no-hour',
-    ).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(((failure as WorkflowFailedError).cause as ApplicationFailure).message).toMatch(/no hour given and not started by a schedule/);
+    const cause = (failure as WorkflowFailedError).cause as ApplicationFailure;
+    expect([cause.type, cause.message]).toEqual(['INVALID_INPUT', message]);
     expect(touched).toBe(false);
   });
 });
