@@ -136,7 +136,7 @@ export function stackServices(config: Config, layout: StackLayout): Record<Servi
         const clusterId = existsSync(clusterIdFile) ? (await readFile(clusterIdFile, 'utf8')).trim() : kafkaClusterId();
         await mkdir(layout.state, { recursive: true });
         await writeFile(clusterIdFile, clusterId + '\n');
-        const format = kafkaJava('kafka-format', '256m', 'kafka.tools.StorageTool', ['format', '--ignore-formatted', '-t', clusterId, '-c', kafkaProperties]);
+        const format = kafkaJava('kafka-format', '256m', 'kafka.tools.StorageTool', ['format', '--ignore-formatted', `--cluster-id=${clusterId}`, '-c', kafkaProperties]);
         await runCommand('kafka', format.command, format.args, { timeoutMs: 120_000 });
       }
     },
@@ -314,9 +314,15 @@ function log4jProperties(pattern: string): string {
   ].join('\n');
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-function kafkaClusterId(): string {
-  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+ *  Like Kafka's own Uuid.randomUuid it never starts with '-', which the storage tool's argument parser takes for
+ *  an option (1 id in 64 did, and failed CI once). The format call also passes it as `--cluster-id=ID`, so an id
+ *  stored by an older version still works. */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function fetchJson(url: string, method = 'GET'): Promise<unknown> {
