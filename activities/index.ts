@@ -3,6 +3,7 @@ import { ingestActivities } from './ingest';
 import { processActivities } from './process';
 import { reportActivities } from './reports';
 import { smokeActivities } from './smoke';
+import { streamMaintenanceActivities } from './stream-maintenance';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...ingestActivities(deps),
     ...processActivities(deps),
     ...reportActivities(deps),
+    ...streamMaintenanceActivities(deps),
   };
 }
 

@@ -1,10 +1,8 @@
-import { asyncLocalStorage } from '@temporalio/activity';
-import { heartbeat } from './heartbeat';
+import { heartbeat, statementOptions } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { batchIdsIn, isBatchId } from './raw-zone';
-import { loadJob } from '../lib/jobs';
-import type { StatementOptions } from '../lib/hive-client';
+import { executeJob, queryJob as queryJobRows } from '../lib/jobs';
 import {
   datasets,
   hourTimestamp,
@@ -163,21 +161,12 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     return { dataset, fileName, rawPath, columns };
   }
 
-  /** Statement options: heartbeat while a statement runs (long ones outlast the heartbeat timeout) and cancel it with the activity. */
-  function statementOptions(batchId: string, step: string): StatementOptions {
-    const context = asyncLocalStorage.getStore();
-    if (!context) return {};
-    return { signal: context.cancellationSignal, onProgress: () => context.heartbeat({ batchId, step }) };
-  }
-
   async function runJob(batchId: string, step: string, job: string, params: SqlParams): Promise<void> {
-    for (const statement of loadJob(job, params)) await hive.execute(statement, statementOptions(batchId, step));
+    await executeJob(hive, job, params, statementOptions({ batchId, step }));
   }
 
   async function queryJob<T>(batchId: string, step: string, job: string, params: SqlParams): Promise<T[]> {
-    const statements = loadJob(job, params);
-    if (statements.length !== 1) throw new Error(`jobs/${job}.sql must hold exactly one query, found ${statements.length} statements`);
-    return (await hive.query<T>(statements[0]!, statementOptions(batchId, step))).rows;
+    return queryJobRows<T>(hive, job, params, statementOptions({ batchId, step }));
   }
 
   async function runStep(manifest: BatchManifest, step: ProcessStep): Promise<void> {

@@ -8,7 +8,7 @@ import { runDemo } from './demo';
 import { outputFormats, type OutputFormat } from './format';
 import { runGenerate, type GenerateOptions } from './generate';
 import { namedQueriesHelp, runQuery, type QueryCommandOptions } from './query';
-import { runDailyDump, runHourlyBatch, type RunDailyDumpOptions, type RunHourlyOptions } from './run';
+import { runDailyDump, runHourlyBatch, runStreamMaintenance, type RunDailyDumpOptions, type RunHourlyOptions, type RunStreamMaintenanceOptions } from './run';
 import { runSchedules, scheduleNames } from './schedules';
 import { runSql } from './sql';
 import { runStream } from './stream';
@@ -86,6 +86,13 @@ function program(): Command {
     .requiredOption('--date <date>', 'the transaction date, YYYY-MM-DD')
     .option('--wait', 'wait for the end and print the summary')
     .action((options: RunDailyDumpOptions) => runDailyDump(context(), options));
+  run
+    .command('stream-maintenance')
+    .description('compact every closed hour of the streaming zone before the hour (late events included) and register it in app_events')
+    .option('--hour <hour>', 'logical hour YYYY-MM-DDTHH (UTC): the hours before it are compacted; default: the current hour')
+    .option('--full-repair', 'first point every app_events partition at its newest complete version on disk (registers lost hours, drops vanished ones)')
+    .option('--wait', 'wait for the end and print the summary')
+    .action((options: RunStreamMaintenanceOptions) => runStreamMaintenance(context(), options));
 
   const schedules = qpipe
     .command('schedules')

@@ -6,6 +6,7 @@ import { logicalHourOf, parseLogicalHour } from '../lib/pure/batch';
 import { parseCalendarDate } from '../lib/pure/calendar-date';
 import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId, type HourlyBatchResult } from '../workflows/hourly-batch';
+import { streamMaintenance, streamMaintenanceWorkflowId, type StreamMaintenanceResult } from '../workflows/stream-maintenance';
 import type { Config } from '../lib/config';
 import type { CommandContext } from './main';
 
@@ -55,6 +56,34 @@ export async function runDailyDump({ config }: CommandContext, options: RunDaily
     throw new UsageError('--date', (error as Error).message);
   }
   await startOrJoin(config, dailyDump, dailyDumpWorkflowId(date), { date }, options.wait, formatDailyDumpSummary);
+}
+
+export interface RunStreamMaintenanceOptions {
+  hour?: string;
+  fullRepair?: boolean;
+  wait?: boolean;
+}
+
+/** `qpipe run stream-maintenance [--hour YYYY-MM-DDTHH] [--full-repair] [--wait]`: starts, or joins, the hour's maintenance. */
+export async function runStreamMaintenance({ config }: CommandContext, options: RunStreamMaintenanceOptions): Promise<void> {
+  const hour = options.hour ?? logicalHourOf(Date.now());
+  try {
+    parseLogicalHour(hour);
+  } catch (error) {
+    throw new UsageError('--hour', (error as Error).message);
+  }
+  const input = { hour, ...(options.fullRepair ? { fullRepair: true } : {}) };
+  await startOrJoin(config, streamMaintenance, streamMaintenanceWorkflowId(hour), input, options.wait, formatStreamMaintenanceSummary);
+}
+
+/** The `--wait` summary: one line per hour compacted, with its version and rows. */
+export function formatStreamMaintenanceSummary(result: StreamMaintenanceResult, durationMs: number): string {
+  const lines = [`stream maintenance ${result.hour}: done in ${(durationMs / 1000).toFixed(1)} s, ${result.compacted.length} hour(s) compacted`];
+  if (result.repaired) lines.push(`  full repair: ${result.repaired.registered} partition(s) re-pointed, ${result.repaired.dropped} dropped`);
+  for (const hour of result.compacted) {
+    lines.push(`  ${hour.eventDate} ${String(hour.eventHour).padStart(2, '0')}h: ${hour.outcome} v${hour.version}, ${hour.files} live file(s), rows ${hour.rowsBefore} → ${hour.rows}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /**

@@ -19,15 +19,18 @@ import type { CommandContext } from './main';
  * - **Logical time.** The action's input carries no time: each run takes its slot from the
  *   schedule's action time (`TemporalScheduledStartTime`) — the UTC hour it falls in for the hourly
  *   batch, the previous day in `QPIPE_SCHEDULE_TIMEZONE` for the daily dump.
- * - **Times.** The hourly batch at minute `QPIPE_HOURLY_AT_MINUTE` (5) of every hour (UTC), the
- *   daily dump at `QPIPE_DAILY_DUMP_AT` (01:00) in `QPIPE_SCHEDULE_TIMEZONE` (UTC).
+ * - **Times.** The hourly batch and stream maintenance at minute `QPIPE_HOURLY_AT_MINUTE` (5) of
+ *   every hour (UTC), the daily dump at `QPIPE_DAILY_DUMP_AT` (01:00) in `QPIPE_SCHEDULE_TIMEZONE`
+ *   (UTC). Maintenance compacts the hours before its slot: at minute 5 the previous hour has been
+ *   closed for longer than the stream's rotation interval (60 s). Both run their activities on the
+ *   batch lane, one at a time.
  * - **Failures** do not pause a schedule: the next hourly run retries the batches left pending.
  * - **Run ids.** Temporal names a scheduled run `<schedule id>-<action time>`
  *   (`qpipe-hourly-batch-2026-11-24T23:05:00Z`); runs started by hand or by a backfill are
  *   `hourly-batch-<hour>` / `daily-dump-<date>`. All are idempotent per slot.
  */
 export interface PipelineSchedule {
-  /** The pipeline's name on the command line: `hourly-batch`, `daily-dump`. */
+  /** The pipeline's name on the command line: `hourly-batch`, `daily-dump`, `stream-maintenance`. */
   readonly name: string;
   readonly scheduleId: string;
   /** When it fires, in words (for `schedules list`). */
@@ -35,7 +38,7 @@ export interface PipelineSchedule {
   readonly options: ScheduleOptions;
 }
 
-export const scheduleNames = ['hourly-batch', 'daily-dump'] as const;
+export const scheduleNames = ['hourly-batch', 'daily-dump', 'stream-maintenance'] as const;
 
 const twoDigits = (n: number) => String(n).padStart(2, '0');
 
@@ -66,6 +69,18 @@ export function pipelineSchedules(config: Config): PipelineSchedule[] {
         spec: { calendars: [{ hour: dailyDumpAt.hour, minute: dailyDumpAt.minute, comment: 'the B2B dump of the previous day' }], timezone: timeZone },
         action: { type: 'startWorkflow', workflowType: 'dailyDump', workflowId: `${taskQueue}-daily-dump`, taskQueue, args: [{ timeZone }] },
         policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '7 days', pauseOnFailure: false },
+        memo,
+      },
+    },
+    {
+      name: 'stream-maintenance',
+      scheduleId: `${taskQueue}-stream-maintenance`,
+      when: `every hour at minute ${hourlyAtMinute} (UTC), for the hours before`,
+      options: {
+        scheduleId: `${taskQueue}-stream-maintenance`,
+        spec: { intervals: [{ every: '1 hour', offset: `${hourlyAtMinute} minutes` }] },
+        action: { type: 'startWorkflow', workflowType: 'streamMaintenance', workflowId: `${taskQueue}-stream-maintenance`, taskQueue, args: [{}] },
+        policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '3 days', pauseOnFailure: false },
         memo,
       },
     },

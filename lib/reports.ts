@@ -58,8 +58,30 @@ export const namedQueries = {
     requiresDate: true,
     description: 'in-store units per agent (current name) and product: the B2B dump\'s rows',
   },
-  // The streaming queries over app_events (sales-by-payment-method, popular-categories,
-  // revenue-by-customer, hourly-sales) join here, each with `date: 'event date'`.
+  'sales-by-payment-method': {
+    job: 'queries/sales_by_payment_method',
+    keys: ['payment_method', 'total_sales', 'purchases'],
+    date: 'event date',
+    description: 'streaming: purchase events per payment method, highest total first',
+  },
+  'popular-categories': {
+    job: 'queries/popular_categories',
+    keys: ['category', 'events'],
+    date: 'event date',
+    description: 'streaming: events per product category, most first (only events that carry a category)',
+  },
+  'revenue-by-customer': {
+    job: 'queries/revenue_by_customer',
+    keys: ['customer_id', 'total_revenue', 'purchases'],
+    date: 'event date',
+    description: 'streaming: purchase revenue and purchases per customer, highest revenue first',
+  },
+  'hourly-sales': {
+    job: 'queries/hourly_sales',
+    keys: ['event_date', 'event_hour', 'total_sales', 'purchases'],
+    date: 'event date',
+    description: 'streaming: purchase revenue and purchases per event hour, in time order',
+  },
 } as const satisfies Record<string, NamedQuery>;
 
 export type NamedQueryName = keyof typeof namedQueries;

@@ -24,8 +24,11 @@ export interface QpipeWorker {
   close(): Promise<void>;
 }
 
-/** The activities that must never overlap: they share the landing dir, the raw zone and the staging tables. */
-const batchLaneActivities = ['ingestLanding', 'listPendingBatches', 'processBatch'] as const;
+/**
+ * The activities that must never overlap: the batch ones share the landing dir, the raw zone and the
+ * staging tables; the stream maintenance ones number and switch an hour's versions.
+ */
+const batchLaneActivities = ['ingestLanding', 'listPendingBatches', 'processBatch', 'listStreamHoursToCompact', 'compactStreamHour', 'repairStreamPartitions'] as const;
 
 /** Routes the Temporal SDK's own logs into ours; `shutdownSignals` make `worker.run()` end gracefully on them. */
 export function installTemporalRuntime(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[]): void {

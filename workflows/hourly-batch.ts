@@ -1,10 +1,10 @@
-import { ApplicationFailure, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { IngestSummary } from '../activities/ingest';
 import type { ProcessSummary } from '../activities/process';
-import { batchIdOf, type LogicalHour } from '../lib/pure/batch';
-import { batchHourOf, batchLaneOf } from '../lib/pure/slots';
-import { scheduledActionTime } from './scheduled';
+import type { LogicalHour } from '../lib/pure/batch';
+import { batchLaneOf } from '../lib/pure/slots';
+import { slotHour } from './scheduled';
 import { activityRetry } from './retry';
 
 /**
@@ -39,7 +39,7 @@ export interface HourlyBatchResult {
  * batch not yet in the warehouse, oldest first. Workflow id `hourly-batch-<hour>`.
  */
 export async function hourlyBatch(input: HourlyBatchInput): Promise<HourlyBatchResult> {
-  const hour = logicalHour(input);
+  const hour = slotHour(input.hour);
   const { ingestLanding, listPendingBatches, processBatch } = batchActivities();
   const ingest = await ingestLanding(hour);
   const pending = await listPendingBatches();
@@ -49,19 +49,6 @@ export async function hourlyBatch(input: HourlyBatchInput): Promise<HourlyBatchR
   }
   log.info('hourly batch done', { hour, ingested: ingest.ingested, processed: processed.length });
   return { hour, ingest, processed };
-}
-
-function logicalHour({ hour }: HourlyBatchInput): LogicalHour {
-  const actionTime = hour === undefined ? scheduledActionTime() : undefined;
-  if (hour === undefined && actionTime === undefined) {
-    throw ApplicationFailure.nonRetryable('no hour given and not started by a schedule', 'INVALID_INPUT');
-  }
-  const resolved = hour ?? batchHourOf(actionTime!);
-  try {
-    return batchIdOf(resolved);
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
-  }
 }
 
 export const hourlyBatchWorkflowId = (hour: LogicalHour) => `hourly-batch-${hour}`;

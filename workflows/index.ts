@@ -2,3 +2,4 @@
 export { dailyDump } from './daily-dump';
 export { hourlyBatch } from './hourly-batch';
 export { stackSmoke } from './stack-smoke';
+export { streamMaintenance } from './stream-maintenance';

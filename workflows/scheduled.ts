@@ -1,5 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { batchIdOf, type LogicalHour } from '../lib/pure/batch';
+import { batchHourOf } from '../lib/pure/slots';
 
 const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
@@ -17,4 +19,20 @@ export function scheduledActionTime(): number | undefined {
   if (untyped instanceof Date) return untyped.getTime();
   if (typeof untyped === 'string') return Date.parse(untyped);
   return undefined;
+}
+
+/**
+ * The logical hour of an hourly run: the one given (a backfill's, an operator's), checked, or for a
+ * scheduled run the UTC hour its action time falls in. A bad or missing hour is INVALID_INPUT.
+ */
+export function slotHour(hour: LogicalHour | undefined): LogicalHour {
+  const actionTime = hour === undefined ? scheduledActionTime() : undefined;
+  if (hour === undefined && actionTime === undefined) {
+    throw ApplicationFailure.nonRetryable('no hour given and not started by a schedule', 'INVALID_INPUT');
+  }
+  try {
+    return batchIdOf(hour ?? batchHourOf(actionTime!));
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
+  }
 }

@@ -114,13 +114,13 @@ describe('durable schedules and backfills on the real stack', () => {
   it('apply twice leaves one schedule per pipeline, with the chosen policies, and keeps a pause', async () => {
     const { config } = scheduled;
     const wanted = pipelineSchedules(config);
-    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['created', 'created']);
+    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['created', 'created', 'created']);
     await setPaused(client, wanted.filter((schedule) => schedule.name === 'daily-dump'), true, 'paused by the test');
-    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['updated', 'updated']);
+    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['updated', 'updated', 'updated']);
 
     const ids: string[] = [];
     for await (const schedule of client.schedule.list()) if (schedule.scheduleId.startsWith(`${config.temporal.taskQueue}-`)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${config.temporal.taskQueue}-daily-dump`, `${config.temporal.taskQueue}-hourly-batch`]);
+    expect(ids.sort()).toEqual([`${config.temporal.taskQueue}-daily-dump`, `${config.temporal.taskQueue}-hourly-batch`, `${config.temporal.taskQueue}-stream-maintenance`]);
 
     const hourly = await client.schedule.getHandle(`${config.temporal.taskQueue}-hourly-batch`).describe();
     expect(hourly.policies).toEqual({ overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: 3 * 24 * 3_600_000, pauseOnFailure: false });
@@ -134,7 +134,11 @@ describe('durable schedules and backfills on the real stack', () => {
     expect(rows.map((row) => [row.schedule, row.paused])).toEqual([
       ['hourly-batch', false],
       ['daily-dump', true],
+      ['stream-maintenance', false],
     ]);
+    const maintenance = await client.schedule.getHandle(`${config.temporal.taskQueue}-stream-maintenance`).describe();
+    expect(maintenance.policies).toEqual(hourly.policies);
+    expect(maintenance.action).toMatchObject({ type: 'startWorkflow', workflowType: 'streamMaintenance' });
   });
 
   it('scheduled runs take their hour from the action time, and a backfill of the range leaves the same warehouse', async () => {

@@ -64,7 +64,7 @@ describe('the Temporal UI shows the schedules and the hourly runs', () => {
     await new HdfsClient(config.hdfs, silentLogger).delete(config.hdfs.root, { recursive: true });
   }, 120_000);
 
-  it('lists both schedules on the schedules page', async () => {
+  it('lists every schedule on the schedules page', async () => {
     await page.goto(`${ui}/schedules`);
     for (const schedule of pipelineSchedules(config)) {
       await expect(page.getByText(schedule.scheduleId, { exact: true }).first().waitFor({ timeout: 30_000 })).resolves.toBeUndefined();

@@ -41,9 +41,20 @@ describe('parseCalendarDate', () => {
 });
 
 describe('resolveQueryOptions', () => {
-  it('lists the five batch queries in the order of warehouse.md', () => {
-    expect(namedQueryNames).toEqual(['most-selling-products', 'most-redeemed-offers', 'most-redeemed-offers-per-product', 'lowest-online-cities', 'daily-sales']);
+  it('lists the five batch queries and the four streaming ones in the order of warehouse.md', () => {
+    expect(namedQueryNames).toEqual([
+      'most-selling-products',
+      'most-redeemed-offers',
+      'most-redeemed-offers-per-product',
+      'lowest-online-cities',
+      'daily-sales',
+      'sales-by-payment-method',
+      'popular-categories',
+      'revenue-by-customer',
+      'hourly-sales',
+    ]);
     expect(namedQueries['daily-sales'].keys).toEqual(['sales_agent_name', 'product_name', 'total_sold_units']);
+    expect(namedQueries['hourly-sales']).toMatchObject({ keys: ['event_date', 'event_hour', 'total_sales', 'purchases'], date: 'event date' });
   });
 
   it('leaves every bound open and the rows uncapped without options', () => {

@@ -1,0 +1,237 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityDeps } from './deps';
+import { heartbeat, statementOptions } from './heartbeat';
+import { executeJob, queryJob } from '../lib/jobs';
+import { parseLogicalHour, type LogicalHour } from '../lib/pure/batch';
+import { isCalendarDate } from '../lib/pure/calendar-date';
+import { sqlIdentifier, sqlString } from '../lib/pure/sql';
+import type { StatementOptions } from '../lib/hive-client';
+import {
+  appEventsTableDir,
+  filesGlob,
+  hourPartitionDir,
+  logicalHourOfStreamHour,
+  parseHourDirNames,
+  parseVersionName,
+  splitCommitted,
+  streamCommitsDir,
+  streamTableDir,
+  topicPartitionKey,
+  versionDir,
+  versionsDir,
+  type StreamHour,
+} from '../lib/pure/stream';
+
+/**
+ * Stream maintenance: the streaming zone's closed hours into `q_dwh.app_events`, exactly once.
+ *
+ * The stream worker writes small JSON-lines files per hour; the table never reads them there. For
+ * one hour partition, a compaction:
+ *
+ * 1. takes the live files that the partitions' commit files say are durable (a file of a flush
+ *    still running or interrupted is left: its offsets are past its partition's commit);
+ * 2. writes a new Parquet version `<table>/event_date=D/event_hour=HH/v<N>` from the registered
+ *    version's rows and those files, each (topic, partition, offset) once, and checks it;
+ * 3. switches the partition to it with one `ALTER TABLE … ADD PARTITION … LOCATION` (a new hour)
+ *    or `… SET LOCATION` (an hour with late files): the commit point, atomic in the metastore, so a
+ *    reader sees the old version or the new, never a mix;
+ * 4. deletes the live files it took, and every version but the new one and the one it replaced
+ *    (kept one cycle for readers that planned on it).
+ *
+ * A crash before 3 leaves an unused version directory (deleted by the hour's next compaction); a
+ * crash between 3 and 4 leaves live files that are already in the version, and the next compaction
+ * takes them again without doubling a row (rows are unique by lineage, the registered one wins).
+ * The hour's compactions must not run at once: the activities run on the batch lane (one slot).
+ */
+
+export interface StreamHourCompaction extends StreamHour {
+  /** The version now registered, `v<N>`. */
+  readonly version: number;
+  readonly location: string;
+  /** `added`: a new partition; `replaced`: a registered hour that received late files. */
+  readonly outcome: 'added' | 'replaced';
+  /** Live files compacted (and deleted). */
+  readonly files: number;
+  /** Rows of the hour before and after. */
+  readonly rowsBefore: number;
+  readonly rows: number;
+}
+
+export interface StreamRepairResult {
+  /** Partitions whose location was set to the newest complete version on disk. */
+  readonly registered: number;
+  /** Partitions dropped from the metastore because no version of theirs is left on disk. */
+  readonly dropped: number;
+}
+
+interface VersionCounts {
+  rows: number;
+  keys: number;
+  registered_rows: number;
+  live_rows: number;
+}
+
+/** Rows per Parquet file of a version: a busy hour is a few files of bounded size, a quiet one a single file. */
+const maxRecordsPerFile = 2_000_000;
+
+/** The path of a metastore location URI (`hdfs://host:port/path` → `/path`). */
+const pathOf = (location: string) => location.replace(/^[a-z]+:\/\/[^/]+/, '');
+
+/** A checked hour's partition spec: the date is a real `YYYY-MM-DD`, the hour an integer 0–23. */
+function partitionSpec({ eventDate, eventHour }: StreamHour): string {
+  if (!isCalendarDate(eventDate) || !Number.isInteger(eventHour) || eventHour < 0 || eventHour > 23) {
+    throw ApplicationFailure.nonRetryable(`not an hour partition: ${JSON.stringify({ eventDate, eventHour })}`, 'INVALID_INPUT');
+  }
+  return `PARTITION (event_date = ${sqlString(eventDate)}, event_hour = ${eventHour})`;
+}
+
+/** The stream maintenance activities the worker registers (on the batch lane). */
+export function streamMaintenanceActivities({ config, hdfs, hive, log }: ActivityDeps) {
+  const { root } = config.hdfs;
+  const database = sqlIdentifier(config.hive.database);
+  const maintenanceLog = log.child({ component: 'stream-maintenance' });
+
+  async function ensureTable(): Promise<void> {
+    await executeJob(hive, 'app_events_ddl', { database, location: appEventsTableDir(root) }, statementOptions({ step: 'ddl' }));
+  }
+
+  /** The next offset to write of every topic partition the stream worker has committed, from HDFS. */
+  async function committedOffsets(): Promise<Map<string, bigint>> {
+    const offsets = new Map<string, bigint>();
+    for (const file of await hdfs.listIfExists(streamCommitsDir(root))) {
+      const match = /^(.+)\+(\d+)\.json$/.exec(file.name);
+      if (!match || file.type !== 'FILE') continue;
+      const state = JSON.parse(await hdfs.readText(file.path)) as { nextOffset?: unknown };
+      if (typeof state.nextOffset !== 'string' || !/^\d+$/.test(state.nextOffset)) throw ApplicationFailure.nonRetryable(`commit file ${file.path} has no nextOffset`, 'CONTRACT_BROKEN');
+      offsets.set(topicPartitionKey(match[1]!, Number(match[2])), BigInt(state.nextOffset));
+    }
+    return offsets;
+  }
+
+  /** The registered location of an hour partition, or undefined when the hour is not registered. */
+  async function registeredLocation(hour: StreamHour): Promise<string | undefined> {
+    const spec = partitionSpec(hour);
+    const shown = await hive.query(`SHOW PARTITIONS ${config.hive.database}.app_events ${spec}`);
+    if (shown.rows.length === 0) return undefined;
+    const described = await hive.query<{ col_name: string; data_type: string }>(`DESCRIBE TABLE EXTENDED ${config.hive.database}.app_events ${spec}`);
+    const location = described.rows.find((row) => row.col_name === 'Location')?.data_type;
+    if (!location) throw new Error(`app_events ${spec} is registered without a location`);
+    return pathOf(location);
+  }
+
+  /** The commit point: the hour partition now reads `location` (added when new, else switched), in one metastore call. */
+  async function registerVersion(hour: StreamHour, location: string, registered: boolean, options?: StatementOptions): Promise<void> {
+    const table = `${config.hive.database}.app_events`;
+    const spec = partitionSpec(hour);
+    await hive.execute(registered ? `ALTER TABLE ${table} ${spec} SET LOCATION ${sqlString(location)}` : `ALTER TABLE ${table} ADD ${spec} LOCATION ${sqlString(location)}`, options);
+  }
+
+  async function versionNumbers(hour: StreamHour): Promise<number[]> {
+    const entries = await hdfs.listIfExists(versionsDir(root, hour.eventDate, hour.eventHour));
+    return entries.flatMap((entry) => (entry.type === 'DIRECTORY' ? (parseVersionName(entry.name) ?? []) : [])).sort((a, b) => a - b);
+  }
+
+  return {
+    /**
+     * The hours of the streaming zone before `before` (a logical hour `YYYY-MM-DDTHH`) that hold
+     * committed live files: new hours, and older ones that received late events since their last
+     * compaction. Oldest first.
+     */
+    async listStreamHoursToCompact(before: LogicalHour): Promise<StreamHour[]> {
+      parseLogicalHour(before);
+      const committed = await committedOffsets();
+      const hours: StreamHour[] = [];
+      for (const dateDir of await hdfs.listIfExists(streamTableDir(root))) {
+        if (dateDir.type !== 'DIRECTORY') continue;
+        for (const hourDir of await hdfs.list(dateDir.path)) {
+          const hour = parseHourDirNames(dateDir.name, hourDir.name);
+          if (!hour || logicalHourOfStreamHour(hour) >= before) continue;
+          const names = (await hdfs.list(hourDir.path)).map((file) => file.name);
+          if (splitCommitted(names, committed).committed.length > 0) hours.push(hour);
+        }
+      }
+      hours.sort((a, b) => logicalHourOfStreamHour(a).localeCompare(logicalHourOfStreamHour(b)));
+      maintenanceLog.info({ before, hours: hours.length }, 'listed the stream hours to compact');
+      return hours;
+    },
+
+    /** Compacts one hour partition and registers it (see the module comment); undefined when it has no committed live file. */
+    async compactStreamHour(hour: StreamHour): Promise<StreamHourCompaction | undefined> {
+      const { eventDate, eventHour } = hour;
+      partitionSpec(hour);
+      const started = Date.now();
+      const progress = statementOptions({ eventDate, eventHour });
+      await ensureTable();
+      const liveDir = hourPartitionDir(root, eventDate, eventHour);
+      const committed = splitCommitted((await hdfs.listIfExists(liveDir)).map((file) => file.name), await committedOffsets()).committed;
+      if (committed.length === 0) return undefined;
+
+      const previous = await registeredLocation(hour);
+      const existing = await versionNumbers(hour);
+      const version = (existing.at(-1) ?? 0) + 1;
+      const target = versionDir(root, eventDate, eventHour, version);
+      const partition = { database, event_date: eventDate, event_hour: eventHour, target };
+      await executeJob(hive, 'app_events_compact', { ...partition, live_files: filesGlob(liveDir, committed), max_records_per_file: maxRecordsPerFile }, progress);
+      const [counts] = await queryJob<VersionCounts>(hive, 'app_events_version_counts', partition, progress);
+      const [rows, keys, rowsBefore, liveRows] = [counts!.rows, counts!.keys, counts!.registered_rows, counts!.live_rows].map(Number) as [number, number, number, number];
+      if (!(await hdfs.exists(`${target}/_SUCCESS`)) || rows !== keys || rows < rowsBefore || rows > rowsBefore + liveRows) {
+        throw ApplicationFailure.nonRetryable(`compacted ${target} does not check out: ${JSON.stringify(counts)}`, 'CONTRACT_BROKEN');
+      }
+
+      await registerVersion(hour, target, previous !== undefined, progress);
+
+      for (const [index, name] of committed.entries()) {
+        await hdfs.delete(`${liveDir}/${name}`);
+        if (index % 50 === 0) heartbeat({ eventDate, eventHour, deleted: index });
+      }
+      for (const old of existing) {
+        if (versionDir(root, eventDate, eventHour, old) !== previous) await hdfs.delete(versionDir(root, eventDate, eventHour, old), { recursive: true });
+      }
+      const result: StreamHourCompaction = { eventDate, eventHour, version, location: target, outcome: previous ? 'replaced' : 'added', files: committed.length, rowsBefore, rows };
+      maintenanceLog.info({ ...result, ms: Date.now() - started }, 'compacted a stream hour');
+      return result;
+    },
+
+    /**
+     * The explicit full repair: points every hour partition at the newest complete version on disk
+     * (one with `_SUCCESS`), registering hours the metastore lost, and drops registered partitions
+     * with no version left. `MSCK REPAIR TABLE` cannot do this: it registers the hour directory
+     * itself, which holds versions, not data files.
+     */
+    async repairStreamPartitions(): Promise<StreamRepairResult> {
+      await ensureTable();
+      const table = `${config.hive.database}.app_events`;
+      const onDisk = new Set<string>();
+      let registered = 0;
+      for (const dateDir of await hdfs.listIfExists(appEventsTableDir(root))) {
+        if (dateDir.type !== 'DIRECTORY') continue;
+        for (const hourDir of await hdfs.list(dateDir.path)) {
+          const hour = parseHourDirNames(dateDir.name, hourDir.name);
+          if (!hour) continue;
+          const complete = [];
+          for (const version of await versionNumbers(hour)) {
+            if (await hdfs.exists(`${versionDir(root, hour.eventDate, hour.eventHour, version)}/_SUCCESS`)) complete.push(version);
+          }
+          const newest = complete.at(-1);
+          if (newest === undefined) continue;
+          const location = versionDir(root, hour.eventDate, hour.eventHour, newest);
+          onDisk.add(`event_date=${hour.eventDate}/event_hour=${hour.eventHour}`);
+          const current = await registeredLocation(hour);
+          if (current === location) continue;
+          await registerVersion(hour, location, current !== undefined);
+          registered += 1;
+        }
+      }
+      let dropped = 0;
+      for (const { partition } of (await hive.query<{ partition: string }>(`SHOW PARTITIONS ${table}`)).rows) {
+        if (onDisk.has(partition)) continue;
+        const match = /^event_date=(\d{4}-\d{2}-\d{2})\/event_hour=(\d+)$/.exec(partition);
+        if (!match) continue;
+        await hive.execute(`ALTER TABLE ${table} DROP IF EXISTS ${partitionSpec({ eventDate: match[1]!, eventHour: Number(match[2]) })}`);
+        dropped += 1;
+      }
+      maintenanceLog.info({ registered, dropped }, 'repaired the app_events partitions');
+      return { registered, dropped };
+    },
+  };
+}

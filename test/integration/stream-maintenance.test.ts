@@ -1,0 +1,262 @@
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Client } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import { loadConfig } from '../../lib/config';
+import { generateEvent, type AppEvent } from '../../lib/generate/events';
+import { HdfsClient } from '../../lib/hdfs-client';
+import { HiveClient } from '../../lib/hive-client';
+import { createKafka } from '../../lib/kafka';
+import { silentLogger } from '../../lib/log';
+import { hourPartitionDir, parseStreamFileName, parseVersionName, streamCommitPath, versionsDir } from '../../lib/pure/stream';
+import { runNamedQuery } from '../../lib/reports';
+import { createTemporalClient } from '../../lib/temporal';
+import { startStreamWorker } from '../../workers/stream-worker';
+import { streamMaintenance, type StreamMaintenanceResult } from '../../workflows/stream-maintenance';
+import { isolatedEnv } from '../helpers/isolated';
+import { exited, startWorkerProcess } from '../helpers/worker-process';
+
+// Stream maintenance on the real stack: events through Kafka and the stream worker into the
+// streaming zone, then the streamMaintenance workflow (a worker process, Temporal, Spark, HDFS)
+// into q_dwh.app_events. Expected figures are computed here from the events the test sent.
+
+const env = isolatedEnv('maint', { QPIPE_STREAM_ROTATE_MS: '1000', QPIPE_STREAM_METRICS_PORT: '0' });
+const suffix = env.QPIPE_HIVE_DATABASE!.replace(/^it_/, '');
+env.QPIPE_KAFKA_TOPIC = `it_app_logs_${suffix}`;
+env.QPIPE_KAFKA_DLQ_TOPIC = `it_app_logs_${suffix}.dlq`;
+env.QPIPE_STREAM_GROUP = `it-maint-${suffix}`;
+const config = loadConfig(env);
+const db = config.hive.database;
+const { topic, dlqTopic } = config.kafka;
+const hdfs = new HdfsClient(config.hdfs, silentLogger);
+const nowMs = Date.parse('2026-11-24T12:30:00Z');
+/** The maintenance slot: hours 09–11 are closed, hour 12 (the slot's own) stays live. */
+const slot = '2026-11-24T12';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the test sent, valid events only, with the hour of their own timestamp (no zone: UTC). */
+const sent: { event: AppEvent; hour: string }[] = [];
+const hourOf = (event: AppEvent) => event.timestamp.slice(0, 13);
+const closed = () => sent.filter(({ hour }) => hour < slot);
+
+async function produce(kafka: Kafka, events: readonly AppEvent[], extra: readonly string[] = []): Promise<void> {
+  // A plain producer of the company's shape: no key, no id.
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let index = 0; index < events.length; index += 500) {
+    await producer.send({ topic, acks: -1, messages: events.slice(index, index + 500).map((event) => ({ value: JSON.stringify(event) })) });
+  }
+  if (extra.length > 0) await producer.send({ topic, acks: -1, messages: extra.map((value) => ({ value })) });
+  await producer.disconnect();
+  sent.push(...events.map((event) => ({ event, hour: hourOf(event) })));
+}
+
+/** Runs the stream worker until everything in the topic is durable in HDFS, then stops it. */
+async function stream(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const worker = await startStreamWorker(config, kafka, hdfs, silentLogger);
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    let behind = 0;
+    for (const { partition, high } of ends) {
+      const commit = streamCommitPath(config.hdfs.root, topic, partition);
+      const next = (await hdfs.exists(commit)) ? BigInt((JSON.parse(await hdfs.readText(commit)) as { nextOffset: string }).nextOffset) : 0n;
+      if (next < BigInt(high)) behind += 1;
+    }
+    if (behind === 0) break;
+    if (Date.now() > deadline) throw new Error('the stream worker did not catch up');
+    await sleep(300);
+  }
+  await worker.stop();
+  await worker.stopped;
+}
+
+/** A purchase of the company's shape at a given time (late events for an hour already compacted). */
+function purchaseAt(index: number, timestamp: string): AppEvent {
+  return { eventType: 'purchase', customerId: String(20_000 + index), productId: String(1_000 + (index % 50)), timestamp, metadata: {}, quantity: 1 + (index % 5), totalAmount: (1_000 + index * 7) / 100, paymentMethod: ['Credit Card', 'Debit Card', 'PayPal'][index % 3]! };
+}
+
+const cents = (amount: number | undefined) => Math.round((amount ?? 0) * 100);
+const money = (total: number) => `${Math.trunc(total / 100)}.${String(total % 100).padStart(2, '0')}`;
+
+describe('stream maintenance on the real stack', () => {
+  const kafka = createKafka(config.kafka, silentLogger);
+  const hive = new HiveClient(config.hive, silentLogger);
+  const workerLog = path.join(tmpdir(), `qpipe-it-maint-worker-${process.pid}.log`);
+  let client: Client;
+  let worker: ChildProcess;
+  let runs = 0;
+
+  async function maintain(hour: string): Promise<StreamMaintenanceResult> {
+    runs += 1;
+    return client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${hour}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+  }
+
+  async function tableCounts(): Promise<{ rows: number; keys: number; byHour: Record<string, number> }> {
+    const [totals] = (await hive.query<{ rows: number; keys: number }>(`SELECT count(*) AS rows, count(DISTINCT kafka_topic, kafka_partition, kafka_offset) AS keys FROM ${db}.app_events`)).rows;
+    const hours = await hive.query<{ hour: string; n: number }>(`SELECT concat(CAST(event_date AS STRING), 'T', lpad(CAST(event_hour AS STRING), 2, '0')) AS hour, count(*) AS n FROM ${db}.app_events GROUP BY 1`);
+    return { rows: Number(totals!.rows), keys: Number(totals!.keys), byHour: Object.fromEntries(hours.rows.map((row) => [row.hour, Number(row.n)])) };
+  }
+
+  const expectedByHour = () => closed().reduce<Record<string, number>>((counts, { hour }) => ({ ...counts, [hour]: (counts[hour] ?? 0) + 1 }), {});
+
+  async function liveFiles(hour: string): Promise<string[]> {
+    const dir = hourPartitionDir(config.hdfs.root, hour.slice(0, 10), Number(hour.slice(11, 13)));
+    return (await hdfs.listIfExists(dir)).map((file) => file.name).filter((name) => parseStreamFileName(name));
+  }
+
+  beforeAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }, { topic: dlqTopic, numPartitions: 1 }] });
+    await admin.disconnect();
+    client = await createTemporalClient(config.temporal);
+    await hive.connect();
+    worker = startWorkerProcess(env, workerLog);
+  });
+
+  afterAll(async () => {
+    worker.kill('SIGTERM');
+    await exited(worker);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
+    await admin.disconnect();
+    await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`).catch(() => undefined);
+    await hive.close();
+    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
+    await client.connection.close();
+  }, 120_000);
+
+  it('compacts every closed hour into app_events exactly once, leaves the open hour live, and a rerun changes nothing', async () => {
+    const events = Array.from({ length: 3_000 }, (_, index) => generateEvent('maint-it', index, { nowMs, spreadHours: 3 }));
+    await produce(kafka, events, ['{not json', '{"customerId":"1","timestamp":"2026-11-24T10:00:00"}', '{"eventType":"purchase","timestamp":"noon"}']);
+    await stream(kafka);
+    const closedHours = Object.keys(expectedByHour()).sort();
+    expect(closedHours).toEqual(['2026-11-24T09', '2026-11-24T10', '2026-11-24T11']);
+
+    const result = await maintain(slot);
+    expect(result.compacted.map(({ eventDate, eventHour, outcome, version }) => [`${eventDate}T${String(eventHour).padStart(2, '0')}`, outcome, version])).toEqual(
+      closedHours.map((hour) => [hour, 'added', 1]),
+    );
+    const counts = await tableCounts();
+    expect(counts).toEqual({ rows: closed().length, keys: closed().length, byHour: expectedByHour() });
+    for (const hour of closedHours) expect(await liveFiles(hour)).toEqual([]);
+    expect((await liveFiles(slot)).length).toBeGreaterThan(0);
+    // One Parquet file per hour at this size.
+    const version = await hdfs.list(`${versionsDir(config.hdfs.root, '2026-11-24', 10)}/v1`);
+    expect(version.filter((file) => file.name.endsWith('.parquet'))).toHaveLength(1);
+
+    const again = await maintain(slot);
+    expect(again.compacted).toEqual([]);
+    expect(await tableCounts()).toEqual(counts);
+  }, 600_000);
+
+  it('answers the four streaming queries as an independent computation over the events sent', async () => {
+    const purchases = closed().filter(({ event }) => event.eventType === 'purchase');
+    const byMethod = new Map<string, { total: number; purchases: number }>();
+    const byCustomer = new Map<string, { total: number; purchases: number }>();
+    const byHour = new Map<string, { total: number; purchases: number }>();
+    for (const { event, hour } of purchases) {
+      for (const [map, key] of [[byMethod, event.paymentMethod!], [byCustomer, event.customerId], [byHour, hour]] as const) {
+        const entry = map.get(key) ?? { total: 0, purchases: 0 };
+        map.set(key, { total: entry.total + cents(event.totalAmount), purchases: entry.purchases + 1 });
+      }
+    }
+    const categories = new Map<string, number>();
+    for (const { event } of closed()) if (event.metadata.category) categories.set(event.metadata.category, (categories.get(event.metadata.category) ?? 0) + 1);
+
+    const query = async (name: string, options = {}) => (await runNamedQuery(hive, db, name, options)).rows;
+    expect(await query('sales-by-payment-method')).toEqual(
+      [...byMethod].sort(([a, x], [b, y]) => y.total - x.total || a.localeCompare(b)).map(([method, { total, purchases: n }]) => ({ payment_method: method, total_sales: money(total), purchases: n })),
+    );
+    expect(await query('popular-categories')).toEqual([...categories].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).map(([category, events]) => ({ category, events })));
+    expect(await query('revenue-by-customer', { limit: 10 })).toEqual(
+      [...byCustomer]
+        .sort(([a, x], [b, y]) => y.total - x.total || (a < b ? -1 : 1))
+        .slice(0, 10)
+        .map(([customer, { total, purchases: n }]) => ({ customer_id: customer, total_revenue: money(total), purchases: n })),
+    );
+    expect(await query('hourly-sales', { date: '2026-11-24' })).toEqual(
+      [...byHour].sort(([a], [b]) => a.localeCompare(b)).map(([hour, { total, purchases: n }]) => ({ event_date: hour.slice(0, 10), event_hour: Number(hour.slice(11)), total_sales: money(total), purchases: n })),
+    );
+    expect(await query('hourly-sales', { date: '2026-11-23' })).toEqual([]);
+  }, 300_000);
+
+  it('switches an hour with late events to a new version: a concurrent reader sees the old rows or the new, and crash leftovers do not double a row', async () => {
+    const hour = '2026-11-24T10';
+    const before = (await tableCounts()).byHour[hour]!;
+    // The leftovers of two crashes: an unfinished version directory (crash before the switch) …
+    const versions = versionsDir(config.hdfs.root, '2026-11-24', 10);
+    await hdfs.create(`${versions}/v2/part-00000-unfinished.parquet`, 'not parquet');
+    // … and, after the late events are streamed, a live file put back (crash after the switch, before the deletes).
+    const late = Array.from({ length: 150 }, (_, index) => purchaseAt(index, `2026-11-24T10:${String(index % 60).padStart(2, '0')}:30`));
+    await produce(kafka, late);
+    await stream(kafka);
+    const [lateFile] = await liveFiles(hour);
+    const lateContent = await hdfs.readText(`${hourPartitionDir(config.hdfs.root, '2026-11-24', 10)}/${lateFile}`);
+
+    const reader = new HiveClient(config.hive, silentLogger);
+    await reader.connect();
+    const seen = new Set<number>();
+    let reading = true;
+    const reads = (async () => {
+      while (reading) {
+        const [row] = (await reader.query<{ n: number }>(`SELECT count(*) AS n FROM ${db}.app_events WHERE event_date = DATE'2026-11-24' AND event_hour = 10`)).rows;
+        seen.add(Number(row!.n));
+      }
+    })();
+    const result = await maintain(slot);
+    reading = false;
+    await reads;
+    await reader.close();
+
+    expect(result.compacted.map(({ eventHour, outcome, version, rowsBefore, rows }) => ({ eventHour, outcome, version, rowsBefore, rows }))).toEqual([
+      { eventHour: 10, outcome: 'replaced', version: 3, rowsBefore: before, rows: before + late.length },
+    ]);
+    expect([...seen].every((n) => n === before || n === before + late.length)).toBe(true);
+    expect(seen.size).toBeGreaterThan(0);
+    // The unfinished v2 is gone; v1 stays one cycle for readers that planned on it.
+    expect((await hdfs.list(versions)).map((entry) => parseVersionName(entry.name)).sort()).toEqual([1, 3]);
+
+    // The crash between the switch and the deletes: the late file is back, already in v3.
+    await hdfs.create(`${hourPartitionDir(config.hdfs.root, '2026-11-24', 10)}/${lateFile}`, lateContent);
+    const rerun = await maintain(slot);
+    expect(rerun.compacted.map(({ eventHour, rows }) => ({ eventHour, rows }))).toEqual([{ eventHour: 10, rows: before + late.length }]);
+    expect(await tableCounts()).toEqual({ rows: closed().length, keys: closed().length, byHour: expectedByHour() });
+    expect(await liveFiles(hour)).toEqual([]);
+  }, 600_000);
+
+  it('a maintenance run whose worker is killed midway, then restarted, leaves every row exactly once', async () => {
+    // Late events in every closed hour, so the run has several hours to compact.
+    const late = Array.from({ length: 600 }, (_, index) => purchaseAt(1_000 + index, `2026-11-24T${['09', '10', '11'][index % 3]}:${String(index % 60).padStart(2, '0')}:10`));
+    await produce(kafka, late);
+    await stream(kafka);
+
+    runs += 1;
+    const handle = await client.workflow.start(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot }] });
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const history = await handle.fetchHistory();
+      if (history.events?.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'compactStreamHour')) break;
+      if (Date.now() > deadline) throw new Error('compactStreamHour never started');
+      await sleep(200);
+    }
+    await sleep(500 + Math.floor(Math.random() * 4_000));
+    worker.kill('SIGKILL');
+    await exited(worker);
+    worker = startWorkerProcess(env, workerLog);
+    const result = await handle.result();
+    expect(result.compacted.length).toBeGreaterThan(0);
+
+    expect(await tableCounts()).toEqual({ rows: closed().length, keys: closed().length, byHour: expectedByHour() });
+    for (const hour of ['2026-11-24T09', '2026-11-24T10', '2026-11-24T11']) expect(await liveFiles(hour)).toEqual([]);
+    const settled = await maintain(slot);
+    expect(settled.compacted).toEqual([]);
+  }, 900_000);
+});
