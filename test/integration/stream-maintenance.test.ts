@@ -259,4 +259,16 @@ describe('stream maintenance on the real stack', () => {
     const settled = await maintain(slot);
     expect(settled.compacted).toEqual([]);
   }, 900_000);
+
+  it('the full repair re-registers an hour the metastore lost and drops one whose versions are gone', async () => {
+    const counts = await tableCounts();
+    await hive.execute(`ALTER TABLE ${db}.app_events DROP PARTITION (event_date = '2026-11-24', event_hour = 9)`);
+    await hive.execute(`ALTER TABLE ${db}.app_events ADD PARTITION (event_date = '2026-11-23', event_hour = 5) LOCATION '${versionsDir(config.hdfs.root, '2026-11-23', 5)}/v1'`);
+    expect((await tableCounts()).byHour['2026-11-24T09']).toBeUndefined();
+
+    runs += 1;
+    const result = await client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot, fullRepair: true }] });
+    expect(result.repaired).toEqual({ registered: 1, dropped: 1 });
+    expect(await tableCounts()).toEqual(counts);
+  }, 300_000);
 });
