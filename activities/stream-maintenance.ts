@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { heartbeat, statementOptions } from './heartbeat';
+import { ContractError } from '../lib/errors';
 import { executeJob, queryJob } from '../lib/jobs';
+import { readCommittedOffsets } from '../lib/stream/commits';
 import { parseLogicalHour, type LogicalHour } from '../lib/pure/batch';
 import { isCalendarDate } from '../lib/pure/calendar-date';
 import { sqlIdentifier, sqlString } from '../lib/pure/sql';
@@ -14,9 +16,7 @@ import {
   parseHourDirNames,
   parseVersionName,
   splitCommitted,
-  streamCommitsDir,
   streamTableDir,
-  topicPartitionKey,
   versionDir,
   versionsDir,
   type StreamHour,
@@ -95,17 +95,14 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
     await executeJob(hive, 'app_events_ddl', { database, location: appEventsTableDir(root) }, statementOptions({ step: 'ddl' }));
   }
 
-  /** The next offset to write of every topic partition the stream worker has committed, from HDFS. */
+  /** The partitions' committed offsets; a commit file without one breaks the stream's contract. */
   async function committedOffsets(): Promise<Map<string, bigint>> {
-    const offsets = new Map<string, bigint>();
-    for (const file of await hdfs.listIfExists(streamCommitsDir(root))) {
-      const match = /^(.+)\+(\d+)\.json$/.exec(file.name);
-      if (!match || file.type !== 'FILE') continue;
-      const state = JSON.parse(await hdfs.readText(file.path)) as { nextOffset?: unknown };
-      if (typeof state.nextOffset !== 'string' || !/^\d+$/.test(state.nextOffset)) throw ApplicationFailure.nonRetryable(`commit file ${file.path} has no nextOffset`, 'CONTRACT_BROKEN');
-      offsets.set(topicPartitionKey(match[1]!, Number(match[2])), BigInt(state.nextOffset));
+    try {
+      return await readCommittedOffsets(hdfs, root);
+    } catch (error) {
+      if (error instanceof ContractError) throw ApplicationFailure.nonRetryable(error.message, 'CONTRACT_BROKEN');
+      throw error;
     }
-    return offsets;
   }
 
   /** The registered location of an hour partition, or undefined when the hour is not registered. */

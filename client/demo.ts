@@ -4,15 +4,21 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { generateDrops } from '../lib/generate/drops';
 import { HiveClient } from '../lib/hive-client';
-import { createLogger } from '../lib/log';
+import { HdfsClient } from '../lib/hdfs-client';
+import { createKafka, ensureTopics, topicEndOffsets } from '../lib/kafka';
+import { createLogger, type Logger } from '../lib/log';
+import { waitUntilDurable } from '../lib/stream/commits';
 import { addHours, logicalHourOf } from '../lib/pure/batch';
 import { runNamedQuery } from '../lib/reports';
 import { createTemporalClient } from '../lib/temporal';
 import { LocalStack } from '../stack/stack';
+import { startStreamWorker } from '../workers/stream-worker';
 import { createQpipeWorker, installTemporalRuntime } from '../workers/temporal-worker';
 import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId } from '../workflows/hourly-batch';
+import { streamMaintenance, streamMaintenanceWorkflowId } from '../workflows/stream-maintenance';
 import { formatRows } from './format';
+import { produceEvents } from './produce';
 import type { CommandContext } from './main';
 import { applySchedules, pipelineSchedules, setPaused } from './schedules';
 
@@ -20,17 +26,23 @@ import { applySchedules, pipelineSchedules, setPaused } from './schedules';
 const demoGroups = 6;
 const demoRows = 1_500;
 const demoSeed = 'qpipe-demo';
-const steps = 7;
+const steps = 9;
+/** The demo's app events: a burst over the last hours (the current hour's stay live until its hour closes). */
+const demoEvents = 20_000;
+const demoSpreadHours = 4;
 
 /**
- * `qpipe demo`: from a fresh checkout, the whole batch pipeline on generated data. Installs what is
- * missing and starts the stack, starts a worker, generates six hourly drops, runs them as the six
- * logical hours up to the current one (each drop landed just before its hour's run), writes the
- * B2B dump of the busiest in-store day, applies the schedules (left paused), prints the marketing
- * reports and where to see it all in the Temporal UI. The stack stays up.
+ * `qpipe demo`: from a fresh checkout, both pipelines on generated data. Installs what is missing
+ * and starts the stack, starts a worker, generates six hourly drops, runs them as the six logical
+ * hours up to the current one (each drop landed just before its hour's run), writes the B2B dump
+ * of the busiest in-store day; sends a burst of app events spread over the last hours to Kafka,
+ * runs the stream worker until they are durable in HDFS and stream maintenance for the current
+ * hour; applies the schedules (left paused), prints the marketing and streaming reports and where
+ * to see it all in the Temporal UI. The stack stays up.
  *
  * Rerunnable: the same seed makes the same files, which a later run recognises as duplicate
  * deliveries (or, within the same hour, as batches already committed): the warehouse is unchanged.
+ * The burst is sent once: a topic that already holds as many events is left as it is.
  */
 export async function runDemo({ config }: CommandContext): Promise<void> {
   const started = Date.now();
@@ -94,12 +106,26 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
       for (const line of (await readFile(dump.path, 'utf8')).split(/\r?\n/).slice(0, 4)) note(`  ${line}`);
     }
 
-    step(6, 'applying the durable schedules (new ones left paused: bin/qpipe schedules unpause starts them)');
+    step(6, `streaming: ${demoEvents} app events over the last ${demoSpreadHours} hours into Kafka topic ${config.kafka.topic}, the stream worker making them durable in HDFS`);
+    await streamBurst(config, log);
+
+    step(7, `stream maintenance for ${lastHour}: the closed hours compacted and registered in ${config.hive.database}.app_events`);
+    const maintenance = await client.workflow.execute(streamMaintenance, {
+      workflowId: streamMaintenanceWorkflowId(lastHour),
+      taskQueue: config.temporal.taskQueue,
+      args: [{ hour: lastHour }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+    for (const hour of maintenance.compacted) note(`${hour.eventDate} ${String(hour.eventHour).padStart(2, '0')}h: ${hour.outcome} v${hour.version}, ${hour.files} live files, ${hour.rows} rows`);
+    if (maintenance.compacted.length === 0) note('no closed hour had new events (an earlier run compacted them)');
+    note(`the events of ${lastHour} stay in the streaming zone until that hour closes (the hourly schedule compacts it)`);
+
+    step(8, 'applying the durable schedules (new ones left paused: bin/qpipe schedules unpause starts them)');
     const schedules = pipelineSchedules(config);
     const created = (await applySchedules(client, schedules)).filter((result) => result.outcome === 'created').map((result) => result.scheduleId);
     await setPaused(client, schedules.filter((schedule) => created.includes(schedule.scheduleId)), true, 'applied by qpipe demo; bin/qpipe schedules unpause to start');
 
-    step(7, 'the marketing reports (bin/qpipe query NAME prints any of them)');
+    step(9, 'the marketing and streaming reports (bin/qpipe query NAME prints any of them)');
     await printReports(hive, config.hive.database);
     printWhereToLook(config, hours, busiest);
   } finally {
@@ -109,6 +135,31 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
     await running;
     await worker.close();
   }
+}
+
+/**
+ * Sends the demo's burst of events (unless the topic already holds as many), then runs the stream
+ * worker, with a short rotation interval, until every record of the topic is durable in HDFS.
+ */
+async function streamBurst(config: Config, log: Logger): Promise<void> {
+  const note = (message: string) => process.stderr.write(`        ${message}\n`);
+  const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
+  const hdfs = new HdfsClient(config.hdfs, log.child({ component: 'hdfs' }));
+  await ensureTopics(kafka, config.kafka);
+  const held = [...(await topicEndOffsets(kafka, config.kafka.topic)).values()].reduce((sum, end) => sum + end, 0n);
+  if (held >= BigInt(demoEvents)) note(`the topic already holds ${held} events (an earlier run): nothing sent`);
+  else await produceEvents(config.kafka, log, { count: demoEvents, seed: demoSeed, spreadHours: demoSpreadHours }, (sent) => note(`sent ${sent}/${demoEvents} events`));
+  const ends = await topicEndOffsets(kafka, config.kafka.topic);
+  const streamLog = log.child({ component: 'stream' });
+  const worker = await startStreamWorker({ ...config, stream: { ...config.stream, rotateMs: 3_000, metricsPort: 0 } }, kafka, hdfs, streamLog);
+  try {
+    await waitUntilDurable(hdfs, config.hdfs.root, config.kafka.topic, ends, 300_000);
+  } finally {
+    await worker.stop();
+    await worker.stopped;
+  }
+  const { events, files, deadLetters } = worker.metrics;
+  note(`durable in HDFS: ${events} events in ${files} hour files, ${deadLetters} dead letters (bin/qpipe stream runs this worker for good)`);
 }
 
 /** Copies a drop's files into the landing dir, as the source system would drop them. */
@@ -130,6 +181,10 @@ const reports = [
   { name: 'most-redeemed-offers', title: 'Most redeemed offers', limit: 10 },
   { name: 'most-redeemed-offers-per-product', title: 'Most redeemed offers per product (top 10)', limit: 10 },
   { name: 'lowest-online-cities', title: 'Cities with the lowest online sales (bottom 10)', limit: 10 },
+  { name: 'sales-by-payment-method', title: 'Streaming: sales by payment method', limit: 10 },
+  { name: 'popular-categories', title: 'Streaming: popular categories', limit: 10 },
+  { name: 'revenue-by-customer', title: 'Streaming: revenue by customer (top 10)', limit: 10 },
+  { name: 'hourly-sales', title: 'Streaming: hourly sales', limit: 48 },
 ] as const;
 
 async function printReports(hive: HiveClient, database: string): Promise<void> {
@@ -149,6 +204,7 @@ function printWhereToLook({ temporal }: Config, hours: readonly string[], busies
       `  hourly batches   ${hourlyRuns}`,
       `  last hour's run  ${ui}/workflows/${encodeURIComponent(hourlyBatchWorkflowId(hours[hours.length - 1]!))}`,
       ...(busiest ? [`  B2B dump         ${ui}/workflows/${encodeURIComponent(dailyDumpWorkflowId(busiest))}`] : []),
+      `  maintenance      ${ui}/workflows/${encodeURIComponent(streamMaintenanceWorkflowId(hours[hours.length - 1]!))}`,
       `  schedules        ${ui}/schedules`,
       'The stack is still up: bin/qpipe stack status; bin/qpipe worker runs a worker; bin/qpipe stack down stops it all.',
       '',

@@ -60,3 +60,14 @@ export async function ensureTopics(kafka: Kafka, config: KafkaConfig, replicatio
     await admin.disconnect();
   }
 }
+
+/** The end offset (the next offset to be written) of each partition of `topic`. */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
