@@ -123,6 +123,16 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
     await hive.execute(registered ? `ALTER TABLE ${table} ${spec} SET LOCATION ${sqlString(location)}` : `ALTER TABLE ${table} ADD ${spec} LOCATION ${sqlString(location)}`, options);
   }
 
+  /**
+   * Removes an hour's live directory once compaction emptied it, so listing the zone stays cheap.
+   * A non-recursive delete: HDFS refuses it when the stream worker has meanwhile put a file there
+   * (a late event), and that file is simply compacted next time.
+   */
+  async function removeIfEmpty(dir: string): Promise<void> {
+    if ((await hdfs.listIfExists(dir)).length > 0) return;
+    await hdfs.delete(dir).catch((error: unknown) => maintenanceLog.debug({ dir, error: (error as Error).message }, 'kept a live directory that is no longer empty'));
+  }
+
   async function versionNumbers(hour: StreamHour): Promise<number[]> {
     const entries = await hdfs.listIfExists(versionsDir(root, hour.eventDate, hour.eventHour));
     return entries.flatMap((entry) => (entry.type === 'DIRECTORY' ? (parseVersionName(entry.name) ?? []) : [])).sort((a, b) => a - b);
@@ -181,6 +191,7 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
         await hdfs.delete(`${liveDir}/${name}`);
         if (index % 50 === 0) heartbeat({ eventDate, eventHour, deleted: index });
       }
+      await removeIfEmpty(liveDir);
       for (const old of existing) {
         if (versionDir(root, eventDate, eventHour, old) !== previous) await hdfs.delete(versionDir(root, eventDate, eventHour, old), { recursive: true });
       }

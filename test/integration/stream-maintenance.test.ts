@@ -147,6 +147,8 @@ describe('stream maintenance on the real stack', () => {
     const counts = await tableCounts();
     expect(counts).toEqual({ rows: closed().length, keys: closed().length, byHour: expectedByHour() });
     for (const hour of closedHours) expect(await liveFiles(hour)).toEqual([]);
+    // An emptied live directory is removed, so listing the zone stays cheap.
+    expect(await hdfs.exists(hourPartitionDir(config.hdfs.root, '2026-11-24', 9))).toBe(false);
     expect((await liveFiles(slot)).length).toBeGreaterThan(0);
     // One Parquet file per hour at this size.
     const version = await hdfs.list(`${versionsDir(config.hdfs.root, '2026-11-24', 10)}/v1`);
