@@ -79,10 +79,15 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     return run;
   }
 
-  async function flush(partition: number, state: Owned): Promise<void> {
+  /**
+   * Makes the partition's buffer durable, then commits the Kafka offset after it — unless the
+   * consumer has already stopped (shutdown), when kafkajs can no longer commit: HDFS is the truth,
+   * and the next start seeks from the commit file and skips what is already durable.
+   */
+  async function flush(partition: number, state: Owned, commitToKafka = true): Promise<void> {
     const result = await state.writer.flush(sendDeadLetters);
     if (!result) return;
-    await consumer.commitOffsets([{ topic, partition, offset: (BigInt(result.last) + 1n).toString() }]);
+    if (commitToKafka) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(result.last) + 1n).toString() }]);
     metrics.events += result.events;
     metrics.deadLetters += result.deadLetters;
     metrics.files += result.files.length;
@@ -155,8 +160,9 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const shutdown = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
+      // No batch runs after stop(); then every buffer is flushed to HDFS.
       await consumer.stop();
-      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state));
+      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state, false));
       await consumer.disconnect();
       await producer.disconnect();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -168,6 +168,32 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
   }, 180_000);
 
+  it('a graceful stop flushes every partition\'s buffer to HDFS without waiting for the rotation', async () => {
+    const more = Array.from({ length: 600 }, (_, index) => JSON.stringify(generateEvent('stream-it-3', index, { nowMs, spreadHours: 1 })));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
+    await producer.disconnect();
+    valid.push(...more);
+    const ends = await endOffsets(kafka);
+
+    // A rotation far away: only the stop can make these events durable.
+    const worker = await startStreamWorker({ ...streamConfig, stream: { ...streamConfig.stream, rotateMs: 600_000, metricsPort: 0 } }, kafka, hdfs, silentLogger);
+    const deadline = Date.now() + 60_000;
+    while ([...ends.keys()].some((partition) => worker.metrics.lag.get(partition) !== 0n)) {
+      if (Date.now() > deadline) throw new Error('the worker did not read the new events');
+      await sleep(200);
+    }
+    expect(worker.metrics.flushes).toBe(0);
+    await worker.stop();
+    await worker.stopped;
+    expect(worker.metrics.events).toBe(more.length);
+    await durableUpTo(ends);
+    const rows = await readZone();
+    expect(rows).toHaveLength(valid.length);
+    expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
+  }, 180_000);
+
   it('recovery deletes the files of a flush that did not commit and reads from the committed offset', async () => {
     const options = { root: config.hdfs.root, topic: 'recovery_topic', partition: 0, rotateBytes: 1 << 20, rotateMs: 60_000, zoneOffsetMinutes: 0 };
     const orphan = `${hourPartitionDir(config.hdfs.root, '2026-11-24', 12)}/recovery_topic+0+10+19.jsonl`;
