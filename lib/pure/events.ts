@@ -94,8 +94,16 @@ function zoneMinutes(zone: string): number {
 
 /** `YYYY-MM-DD HH:MM:SS` (with `.fff` when the milliseconds are not zero), UTC: a Spark TIMESTAMP literal's text. */
 export function sparkTimestamp(epochMs: number): string {
-  const iso = new Date(epochMs).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  return sparkTimestampOfIso(new Date(epochMs).toISOString());
+}
+
+const sparkTimestampOfIso = (iso: string) => (iso.endsWith('.000Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`);
+
+/** `ingested_at` of the last read time: a batch's records share one (the stream worker's hot path). */
+let ingestedAt = { readAt: Number.NaN, text: '' };
+function ingestedAtText(readAt: number): string {
+  if (ingestedAt.readAt !== readAt) ingestedAt = { readAt, text: new Date(readAt).toISOString().replace('T', ' ').slice(0, 23) };
+  return ingestedAt.text;
 }
 
 /** Validates and flattens one record value. `readAt` (epoch ms) stamps `ingested_at`. */
@@ -149,15 +157,15 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   const amount = fields.totalAmount;
   const amountColumn = amount === undefined || amount === null ? null : decimal2(amount) ?? ((extra.totalAmount = amount), null);
 
-  const date = new Date(epochMs).toISOString();
+  const iso = new Date(epochMs).toISOString();
   return {
     ok: true,
-    hour: { eventDate: date.slice(0, 10), eventHour: Number(date.slice(11, 13)) },
+    hour: { eventDate: iso.slice(0, 10), eventHour: Number(iso.slice(11, 13)) },
     row: {
       event_type: fields.eventType,
       customer_id: text('customerId'),
       product_id: text('productId'),
-      event_ts: sparkTimestamp(epochMs),
+      event_ts: sparkTimestampOfIso(iso),
       category,
       source,
       quantity: quantityColumn,
@@ -169,7 +177,7 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
       kafka_topic: position.topic,
       kafka_partition: position.partition,
       kafka_offset: position.offset,
-      ingested_at: new Date(readAt).toISOString().replace('T', ' ').slice(0, 23),
+      ingested_at: ingestedAtText(readAt),
     },
   };
 }
@@ -180,9 +188,10 @@ function decimal2(value: unknown): string | undefined {
   const match = text === undefined ? null : /^(-?)(\d{1,8})(?:\.(\d+))?$/.exec(text);
   if (!match) return undefined;
   const [, sign, whole, fraction = ''] = match as unknown as [string, string, string, string | undefined];
-  let cents = BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
-  if ((fraction[2] ?? '0') >= '5') cents += 1n;
-  if (cents >= 10n ** 10n) return undefined;
-  const digits = cents.toString().padStart(3, '0');
-  return `${sign && cents > 0n ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  // At most 8 whole digits: cents stay far below 2^53, exact as a Number.
+  let cents = Number(whole) * 100 + Number((fraction + '00').slice(0, 2));
+  if ((fraction[2] ?? '0') >= '5') cents += 1;
+  if (cents >= 1e10) return undefined;
+  const digits = String(cents).padStart(3, '0');
+  return `${sign && cents > 0 ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
