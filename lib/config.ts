@@ -36,6 +36,11 @@ export interface StreamConfig {
   readonly rotateMs: number;
   /** Prometheus metrics on 127.0.0.1:`QPIPE_STREAM_METRICS_PORT` (9464); 0 turns them off. */
   readonly metricsPort: number;
+  /**
+   * The consumer group session timeout, `QPIPE_STREAM_SESSION_TIMEOUT_MS` (30000): how long a
+   * worker that died without leaving keeps its partitions before the group gives them to another.
+   */
+  readonly sessionTimeoutMs: number;
   /** The zone of event timestamps that carry none, as a fixed UTC offset, `QPIPE_EVENT_SOURCE_UTC_OFFSET` (+00:00), in minutes. */
   readonly sourceOffsetMinutes: number;
 }
@@ -239,6 +244,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       rotateBytes: read.positiveInt('QPIPE_STREAM_ROTATE_BYTES', 32 * 1024 * 1024),
       rotateMs: read.positiveInt('QPIPE_STREAM_ROTATE_MS', 60_000),
       metricsPort: read.nonNegativeInt('QPIPE_STREAM_METRICS_PORT', 9464),
+      sessionTimeoutMs: read.positiveInt('QPIPE_STREAM_SESSION_TIMEOUT_MS', 30_000),
       sourceOffsetMinutes: read.utcOffset('QPIPE_EVENT_SOURCE_UTC_OFFSET', '+00:00'),
     },
     stack: {

@@ -332,6 +332,11 @@ export function temporarySibling(path: string, suffix: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.tmp-${suffix}`);
 }
 
+/** Whether `name` is a putAtomic temporary of the file `target` (what a process killed mid-write leaves). */
+export function isTemporaryOf(name: string, target: string): boolean {
+  return name.startsWith(`.${posix.basename(target)}.tmp-`);
+}
+
 /** The HdfsError for a non-2xx answer: status, RemoteException class and the first line of its message. */
 export function httpError(op: string, path: string, status: number, statusText: string, body: string): HdfsError {
   const remote = parseRemoteException(body);

@@ -24,6 +24,8 @@ export interface StreamMetrics {
   files: number;
   bytes: number;
   flushes: number;
+  /** Flushes that failed and were redone from HDFS. */
+  flushFailures: number;
   lag: Map<number, bigint>;
 }
 
@@ -48,11 +50,11 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const { groupId, rotateBytes, rotateMs, sourceOffsetMinutes } = config.stream;
   await ensureTopics(kafka, config.kafka);
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: Math.min(rotateBytes, 8 * 1024 * 1024), sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: Math.min(rotateBytes, 8 * 1024 * 1024), sessionTimeout: config.stream.sessionTimeoutMs, heartbeatInterval: Math.max(1_000, Math.floor(config.stream.sessionTimeoutMs / 10)) });
   await producer.connect();
   await consumer.connect();
 
-  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, lag: new Map() };
+  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map() };
   const owned = new Map<number, Owned>();
   const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
     await producer.send({
@@ -83,11 +85,34 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
    * Makes the partition's buffer durable, then commits the Kafka offset after it — unless the
    * consumer has already stopped (shutdown), when kafkajs can no longer commit: HDFS is the truth,
    * and the next start seeks from the commit file and skips what is already durable.
+   *
+   * A failed flush (HDFS or the DLQ unreachable) leaves the writer's buffer and the commit file's
+   * intent out of step: the writer is dropped and the consumer sought back to the committed offset,
+   * so the partition's next batch recovers it from HDFS (deleting the failed flush's files) and
+   * reads the records again — never the same offsets twice under a wider name. Returns false then.
    */
-  async function flush(partition: number, state: Owned, commitToKafka = true): Promise<void> {
-    const result = await state.writer.flush(sendDeadLetters);
-    if (!result) return;
-    if (commitToKafka) await consumer.commitOffsets([{ topic, partition, offset: (BigInt(result.last) + 1n).toString() }]);
+  async function flush(partition: number, state: Owned, commitToKafka = true): Promise<boolean> {
+    let result: FlushResult | undefined;
+    try {
+      result = await state.writer.flush(sendDeadLetters);
+    } catch (error) {
+      if (owned.get(partition) === state) owned.delete(partition);
+      const resumeAt = state.writer.resumeOffset;
+      metrics.flushFailures += 1;
+      log.error({ err: error, topic, partition, resumeAt }, 'stream flush failed: the partition is recovered from HDFS and read again from its committed offset');
+      if (commitToKafka) {
+        try {
+          consumer.seek({ topic, partition, offset: resumeAt });
+        } catch (seekError) {
+          log.warn({ err: seekError, topic, partition }, 'could not seek back (the partition was taken away: its new owner reads from HDFS)');
+        }
+      }
+      return false;
+    }
+    if (!result) return true;
+    if (commitToKafka) {
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(result.last) + 1n).toString() }]).catch((error: unknown) => log.warn({ err: error, topic, partition }, 'Kafka offset commit failed after a durable flush (HDFS stays the truth)'));
+    }
     metrics.events += result.events;
     metrics.deadLetters += result.deadLetters;
     metrics.files += result.files.length;
@@ -95,6 +120,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     metrics.flushes += 1;
     log.info({ topic, partition, first: result.first, last: result.last, events: result.events, deadLetters: result.deadLetters, files: result.files.length, bytes: result.bytes }, 'stream flush durable');
     onFlush(result);
+    return true;
   }
 
   async function ownership(partition: number): Promise<Owned> {
@@ -133,7 +159,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return;
         state.writer.add(message.offset, message.value, message.key, now);
-        if (state.writer.bufferedBytes >= rotateBytes) await flush(partition, state);
+        if (state.writer.bufferedBytes >= rotateBytes && !(await flush(partition, state))) return;
       }
       metrics.lag.set(partition, BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
       if (state.writer.due(Date.now())) await flush(partition, state);
@@ -200,6 +226,7 @@ async function serveMetrics(port: number, metrics: StreamMetrics, log: Logger): 
       ...metric('qpipe_stream_dead_letters_total', 'counter', 'Records sent to the dead-letter topic.', [`qpipe_stream_dead_letters_total ${metrics.deadLetters}`]),
       ...metric('qpipe_stream_files_total', 'counter', 'Files written to the streaming zone.', [`qpipe_stream_files_total ${metrics.files}`]),
       ...metric('qpipe_stream_bytes_total', 'counter', 'Bytes written to the streaming zone.', [`qpipe_stream_bytes_total ${metrics.bytes}`]),
+      ...metric('qpipe_stream_flush_failures_total', 'counter', 'Flushes that failed and were redone from HDFS.', [`qpipe_stream_flush_failures_total ${metrics.flushFailures}`]),
       ...metric('qpipe_stream_consumer_lag', 'gauge', 'Records behind the partition end, at the last batch.', [...metrics.lag].map(([partition, lag]) => `qpipe_stream_consumer_lag{partition="${partition}"} ${lag}`)),
     ];
     response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');

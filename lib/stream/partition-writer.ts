@@ -1,4 +1,5 @@
-import type { HdfsClient } from '../hdfs-client';
+import { posix } from 'node:path';
+import { isTemporaryOf, type HdfsClient } from '../hdfs-client';
 import type { Logger } from '../log';
 import { parseEvent, type DeadLetterReason } from '../pure/events';
 import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stream';
@@ -87,8 +88,10 @@ export class PartitionWriter {
    */
   static async recover(hdfs: HdfsClient, options: PartitionWriterOptions, log: Logger): Promise<{ writer: PartitionWriter; nextOffset: string | undefined }> {
     const commitPath = streamCommitPath(options.root, options.topic, options.partition);
+    await deleteTemporaries(hdfs, [commitPath]);
     const state = (await hdfs.exists(commitPath)) ? (JSON.parse(await hdfs.readText(commitPath)) as CommitState) : undefined;
     if (state?.pending) {
+      await deleteTemporaries(hdfs, state.pending.files);
       for (const file of state.pending.files) await hdfs.delete(file);
       await hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: state.nextOffset }), { overwrite: true });
       log.warn({ topic: options.topic, partition: options.partition, nextOffset: state.nextOffset, ...state.pending }, 'recovered an interrupted flush: its files deleted, reading again from the committed offset');
@@ -100,6 +103,11 @@ export class PartitionWriter {
   /** The next offset this writer expects; -1 before anything is committed. */
   get expectedOffset(): bigint {
     return this.nextOffset;
+  }
+
+  /** Where to read again after a failed flush: the committed offset, or the buffer's first before any commit. */
+  get resumeOffset(): string {
+    return (this.nextOffset >= 0n ? this.nextOffset : (this.first ?? 0n)).toString();
   }
 
   get bufferedBytes(): number {
@@ -177,5 +185,19 @@ export class PartitionWriter {
     this.last = undefined;
     this.openedAt = undefined;
     return result;
+  }
+}
+
+/**
+ * Deletes the hidden temporaries of `files` (`.<name>.tmp-<random>` beside each) that a process
+ * killed between a putAtomic's upload and its rename left behind.
+ */
+async function deleteTemporaries(hdfs: HdfsClient, files: readonly string[]): Promise<void> {
+  const byDir = new Map<string, string[]>();
+  for (const file of files) byDir.set(posix.dirname(file), [...(byDir.get(posix.dirname(file)) ?? []), file]);
+  for (const [dir, targets] of byDir) {
+    for (const entry of await hdfs.listIfExists(dir)) {
+      if (targets.some((target) => isTemporaryOf(entry.name, target))) await hdfs.delete(entry.path);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { generateEvent } from '../../lib/generate/events';
-import { HdfsClient } from '../../lib/hdfs-client';
+import { HdfsClient, type CreateOptions, type HdfsBody } from '../../lib/hdfs-client';
 import { createKafka } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamTableDir } from '../../lib/pure/stream';
@@ -77,6 +77,7 @@ async function durableUpTo(ends: Map<number, bigint>): Promise<void> {
 describe('the stream worker on the real Kafka and HDFS', () => {
   const kafka = createKafka(streamConfig.kafka, silentLogger);
   const valid: string[] = [];
+  const workers: Awaited<ReturnType<typeof startStreamWorker>>[] = [];
 
   beforeAll(async () => {
     const admin = kafka.admin();
@@ -189,6 +190,37 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     await worker.stopped;
     expect(worker.metrics.events).toBe(more.length);
     await durableUpTo(ends);
+    const rows = await readZone();
+    expect(rows).toHaveLength(valid.length);
+    expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
+  }, 180_000);
+
+  it('a flush that fails inside a running worker is redone from HDFS: no offset is written twice', async () => {
+    // The commit write that makes a flush durable fails once, while the worker keeps running.
+    class FailingOnce extends HdfsClient {
+      injected = false;
+      override async putAtomic(path: string, body: HdfsBody, options?: CreateOptions): Promise<void> {
+        if (!this.injected && path.includes('/_commits/') && typeof body === 'string' && !body.includes('pending')) {
+          this.injected = true;
+          throw new Error('injected: the commit write failed');
+        }
+        return super.putAtomic(path, body, options);
+      }
+    }
+    const failing = new FailingOnce(config.hdfs, silentLogger);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let round = 0; round < 4; round += 1) {
+      const more = Array.from({ length: 200 }, (_, index) => JSON.stringify(generateEvent('stream-it-4', round * 200 + index, { nowMs, spreadHours: 1 })));
+      await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
+      valid.push(...more);
+      if (round === 0) void startStreamWorker({ ...streamConfig, stream: { ...streamConfig.stream, metricsPort: 0 } }, kafka, failing, silentLogger).then((worker) => workers.push(worker));
+      await sleep(700);
+    }
+    await producer.disconnect();
+    await durableUpTo(await endOffsets(kafka));
+    for (const worker of workers) await worker.stop();
+    expect(failing.injected).toBe(true);
     const rows = await readZone();
     expect(rows).toHaveLength(valid.length);
     expect(new Set(rows.map(({ row }) => `${row.kafka_partition}/${row.kafka_offset}`)).size).toBe(valid.length);
