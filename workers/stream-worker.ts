@@ -50,7 +50,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const { groupId, rotateBytes, rotateMs, sourceOffsetMinutes } = config.stream;
   await ensureTopics(kafka, config.kafka);
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer: Consumer = kafka.consumer({ groupId, maxBytesPerPartition: Math.min(rotateBytes, 8 * 1024 * 1024), sessionTimeout: config.stream.sessionTimeoutMs, heartbeatInterval: Math.max(1_000, Math.floor(config.stream.sessionTimeoutMs / 10)) });
+  const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1_000, maxBytesPerPartition: Math.min(rotateBytes, 8 * 1024 * 1024), sessionTimeout: config.stream.sessionTimeoutMs, heartbeatInterval: Math.max(1_000, Math.floor(config.stream.sessionTimeoutMs / 10)) });
   await producer.connect();
   await consumer.connect();
 
@@ -186,7 +186,11 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const shutdown = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
-      // No batch runs after stop(); then every buffer is flushed to HDFS.
+      // Fetching stops, every buffer is flushed (and committed to Kafka) at once — not after the
+      // consumer's in-flight fetch, which an idle broker holds for up to its wait time — then the
+      // consumer stops, and what a last batch may have buffered meanwhile is flushed too.
+      consumer.pause([{ topic }]);
+      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state));
       await consumer.stop();
       for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state, false));
       await consumer.disconnect();

@@ -47,6 +47,23 @@ export interface PartitionWriterOptions {
   readonly zoneOffsetMinutes: number;
 }
 
+/** One event hour's buffered JSON lines and their UTF-8 size (newlines included). */
+interface HourBuffer {
+  readonly lines: string[];
+  bytes: number;
+}
+
+/** The hour's file content, written straight into one buffer of its final size (no joined string in between). */
+function jsonLines({ lines, bytes }: HourBuffer): Buffer {
+  const content = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const line of lines) {
+    offset += content.write(line, offset);
+    offset = content.writeUInt8(0x0a, offset);
+  }
+  return content;
+}
+
 interface CommitState {
   readonly nextOffset: string;
   readonly pending?: { readonly first: string; readonly last: string; readonly files: readonly string[] };
@@ -64,7 +81,7 @@ export interface FlushResult {
 }
 
 export class PartitionWriter {
-  private hours = new Map<string, string[]>();
+  private hours = new Map<string, HourBuffer>();
   private letters: DeadLetter[] = [];
   private readTimes: number[] = [];
   private bytes = 0;
@@ -130,10 +147,12 @@ export class PartitionWriter {
     if (parsed.ok) {
       const dir = hourPartitionDir(this.options.root, parsed.hour.eventDate, parsed.hour.eventHour);
       const line = JSON.stringify(parsed.row);
-      const lines = this.hours.get(dir) ?? [];
-      lines.push(line);
-      this.hours.set(dir, lines);
-      this.bytes += Buffer.byteLength(line) + 1;
+      const hour = this.hours.get(dir) ?? { lines: [], bytes: 0 };
+      const bytes = Buffer.byteLength(line) + 1;
+      hour.lines.push(line);
+      hour.bytes += bytes;
+      this.hours.set(dir, hour);
+      this.bytes += bytes;
       this.events += 1;
     } else {
       this.letters.push({ reason: parsed.reason, detail: parsed.detail, offset, value, key });
@@ -164,10 +183,9 @@ export class PartitionWriter {
 
     await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: committed, pending: { first, last, files } } satisfies CommitState), { overwrite: true });
     let bytes = 0;
-    for (const [dir, lines] of this.hours) {
-      const content = lines.join('\n') + '\n';
-      bytes += Buffer.byteLength(content);
-      await this.hdfs.putAtomic(`${dir}/${name}`, content, { overwrite: true });
+    for (const [dir, hour] of this.hours) {
+      bytes += hour.bytes;
+      await this.hdfs.putAtomic(`${dir}/${name}`, jsonLines(hour), { overwrite: true });
     }
     if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
     const next = this.last + 1n;
