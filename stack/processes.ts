@@ -74,7 +74,9 @@ function isOurs(layout: StackLayout, pid: number): boolean {
     const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && commandLine.includes(layout.dir);
+    // An empty command line is a process in the middle of an exec (a launcher script exec'ing its
+    // JVM, as Spark's does): still the process we started.
+    return state !== 'Z' && (commandLine === '' || commandLine.includes(layout.dir));
   } catch {
     return false;
   }

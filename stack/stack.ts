@@ -118,12 +118,19 @@ export class LocalStack {
     this.progress(`${service.name} is healthy after ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${service.endpoints})`);
   }
 
+  /** Whether a started process still runs: looked at twice, 500 ms apart, as one look can fall in the instant a launcher execs its JVM. */
+  private async stillRunning(name: string): Promise<boolean> {
+    if ((await runningPid(this.layout, name)) !== undefined) return true;
+    await sleep(500);
+    return (await runningPid(this.layout, name)) !== undefined;
+  }
+
   private async waitHealthy(service: Service): Promise<void> {
     const deadline = Date.now() + this.config.stack.startTimeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
       for (const process of service.processes) {
-        if ((await runningPid(this.layout, process.name)) === undefined) {
+        if (!(await this.stillRunning(process.name))) {
           throw new StackError(service.name, `${process.name} exited while starting; log: ${logPath(this.layout, process.name)}`, logTail(this.layout, process.name));
         }
       }
