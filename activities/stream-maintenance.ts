@@ -89,6 +89,7 @@ function partitionSpec({ eventDate, eventHour }: StreamHour): string {
 export function streamMaintenanceActivities({ config, hdfs, hive, log }: ActivityDeps) {
   const { root } = config.hdfs;
   const database = sqlIdentifier(config.hive.database);
+  const table = `${config.hive.database}.app_events`;
   const maintenanceLog = log.child({ component: 'stream-maintenance' });
 
   async function ensureTable(): Promise<void> {
@@ -108,9 +109,9 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
   /** The registered location of an hour partition, or undefined when the hour is not registered. */
   async function registeredLocation(hour: StreamHour): Promise<string | undefined> {
     const spec = partitionSpec(hour);
-    const shown = await hive.query(`SHOW PARTITIONS ${config.hive.database}.app_events ${spec}`);
+    const shown = await hive.query(`SHOW PARTITIONS ${table} ${spec}`);
     if (shown.rows.length === 0) return undefined;
-    const described = await hive.query<{ col_name: string; data_type: string }>(`DESCRIBE TABLE EXTENDED ${config.hive.database}.app_events ${spec}`);
+    const described = await hive.query<{ col_name: string; data_type: string }>(`DESCRIBE TABLE EXTENDED ${table} ${spec}`);
     const location = described.rows.find((row) => row.col_name === 'Location')?.data_type;
     if (!location) throw new Error(`app_events ${spec} is registered without a location`);
     return pathOf(location);
@@ -118,7 +119,6 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
 
   /** The commit point: the hour partition now reads `location` (added when new, else switched), in one metastore call. */
   async function registerVersion(hour: StreamHour, location: string, registered: boolean, options?: StatementOptions): Promise<void> {
-    const table = `${config.hive.database}.app_events`;
     const spec = partitionSpec(hour);
     await hive.execute(registered ? `ALTER TABLE ${table} ${spec} SET LOCATION ${sqlString(location)}` : `ALTER TABLE ${table} ADD ${spec} LOCATION ${sqlString(location)}`, options);
   }
@@ -208,7 +208,6 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
      */
     async repairStreamPartitions(): Promise<StreamRepairResult> {
       await ensureTable();
-      const table = `${config.hive.database}.app_events`;
       const onDisk = new Set<string>();
       let registered = 0;
       for (const dateDir of await hdfs.listIfExists(appEventsTableDir(root))) {

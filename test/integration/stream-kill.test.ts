@@ -12,7 +12,7 @@ import { streamMaintenanceActivities } from '../../activities/stream-maintenance
 import { HdfsClient } from '../../lib/hdfs-client';
 import { ReconnectingHiveClient } from '../../lib/hive-client';
 import { addHours, logicalHourOf } from '../../lib/pure/batch';
-import { createKafka } from '../../lib/kafka';
+import { createKafka, topicEndOffsets } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import type { AppEventRow, DeadLetterReason } from '../../lib/pure/events';
 import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamCommitsDir, streamTableDir } from '../../lib/pure/stream';
@@ -188,15 +188,6 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 // ---------------------------------------------------------------------------------------------
 // Kafka and HDFS views.
 
-async function endOffsets(kafka: Kafka, name: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(name)).map((entry) => [entry.partition, BigInt(entry.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 interface CommitFile {
   nextOffset: string;
@@ -271,7 +262,7 @@ interface Letter {
 
 /** The whole DLQ topic, from the beginning to its end offsets, with a fresh consumer group. */
 async function readDlq(kafka: Kafka): Promise<Letter[]> {
-  const ends = await endOffsets(kafka, dlqTopic);
+  const ends = await topicEndOffsets(kafka, dlqTopic);
   const letters: Letter[] = [];
   const seen = new Map<number, bigint>();
   const consumer = kafka.consumer({ groupId: `it-dlq-${suffix}` });
@@ -464,7 +455,7 @@ describe('the stream worker killed with SIGKILL at random moments (issue 5: exac
       (record.kind === 'valid' ? valid : bad).set(positionKey(record.partition, record.offset!), record);
     }
     sent = { records, valid, bad };
-    const ends = await endOffsets(kafka, topic);
+    const ends = await topicEndOffsets(kafka, topic);
     // The topic holds exactly what was sent (the idempotent producer wrote nothing twice).
     expect([...ends.values()].reduce((sum, end) => sum + end, 0n)).toBe(BigInt(records.length));
 

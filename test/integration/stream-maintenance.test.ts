@@ -8,9 +8,10 @@ import { loadConfig } from '../../lib/config';
 import { generateEvent, type AppEvent } from '../../lib/generate/events';
 import { HdfsClient } from '../../lib/hdfs-client';
 import { HiveClient } from '../../lib/hive-client';
-import { createKafka } from '../../lib/kafka';
+import { createKafka, topicEndOffsets } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
-import { hourPartitionDir, parseStreamFileName, parseVersionName, streamCommitPath, versionsDir } from '../../lib/pure/stream';
+import { hourPartitionDir, parseStreamFileName, parseVersionName, versionsDir } from '../../lib/pure/stream';
+import { waitUntilDurable } from '../../lib/stream/commits';
 import { runNamedQuery } from '../../lib/reports';
 import { createTemporalClient } from '../../lib/temporal';
 import { startStreamWorker } from '../../workers/stream-worker';
@@ -55,23 +56,9 @@ async function produce(kafka: Kafka, events: readonly AppEvent[], extra: readonl
 
 /** Runs the stream worker until everything in the topic is durable in HDFS, then stops it. */
 async function stream(kafka: Kafka): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const ends = await topicEndOffsets(kafka, topic);
   const worker = await startStreamWorker(config, kafka, hdfs, silentLogger);
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    let behind = 0;
-    for (const { partition, high } of ends) {
-      const commit = streamCommitPath(config.hdfs.root, topic, partition);
-      const next = (await hdfs.exists(commit)) ? BigInt((JSON.parse(await hdfs.readText(commit)) as { nextOffset: string }).nextOffset) : 0n;
-      if (next < BigInt(high)) behind += 1;
-    }
-    if (behind === 0) break;
-    if (Date.now() > deadline) throw new Error('the stream worker did not catch up');
-    await sleep(300);
-  }
+  await waitUntilDurable(hdfs, config.hdfs.root, topic, ends, 90_000);
   await worker.stop();
   await worker.stopped;
 }
@@ -250,6 +237,8 @@ describe('stream maintenance on the real stack', () => {
       await sleep(200);
     }
     await sleep(500 + Math.floor(Math.random() * 4_000));
+    // The kill must land while the run is still going, or it proves nothing.
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     worker.kill('SIGKILL');
     await exited(worker);
     worker = startWorkerProcess(env, workerLog);

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { generateEvent } from '../../lib/generate/events';
 import { HdfsClient, type CreateOptions, type HdfsBody } from '../../lib/hdfs-client';
-import { createKafka } from '../../lib/kafka';
+import { createKafka, topicEndOffsets } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamTableDir } from '../../lib/pure/stream';
+import { waitUntilDurable } from '../../lib/stream/commits';
 import { PartitionWriter } from '../../lib/stream/partition-writer';
 import { startStreamWorker } from '../../workers/stream-worker';
 import { isolatedConfig } from '../helpers/isolated';
@@ -47,32 +48,8 @@ async function readZone(): Promise<{ row: Row; dir: string }[]> {
   return rows;
 }
 
-/** The partitions' end offsets, to wait until the worker has made everything durable. */
-async function endOffsets(kafka: Kafka): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(streamConfig.kafka.topic)).map((partition) => [partition.partition, BigInt(partition.high)]));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function durableUpTo(ends: Map<number, bigint>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    let behind = 0;
-    for (const [partition, end] of ends) {
-      if (end === 0n) continue;
-      const path = streamCommitPath(config.hdfs.root, streamConfig.kafka.topic, partition);
-      const next = (await hdfs.exists(path)) ? BigInt((JSON.parse(await hdfs.readText(path)) as { nextOffset: string }).nextOffset) : 0n;
-      if (next < end) behind += 1;
-    }
-    if (behind === 0) return;
-    if (Date.now() > deadline) throw new Error('the stream worker did not catch up');
-    await sleep(500);
-  }
-}
+const endOffsets = (kafka: Kafka) => topicEndOffsets(kafka, streamConfig.kafka.topic);
+const durableUpTo = (ends: Map<number, bigint>) => waitUntilDurable(hdfs, config.hdfs.root, streamConfig.kafka.topic, ends, 60_000);
 
 describe('the stream worker on the real Kafka and HDFS', () => {
   const kafka = createKafka(streamConfig.kafka, silentLogger);
