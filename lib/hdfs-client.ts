@@ -153,9 +153,14 @@ export class HdfsClient {
 
   /** The whole content of the small file `path`, decoded as UTF-8. */
   async readText(path: string): Promise<string> {
+    return (await this.readBytes(path)).toString('utf8');
+  }
+
+  /** The whole content of the file `path`. */
+  async readBytes(path: string): Promise<Buffer> {
     const parts: Buffer[] = [];
     for await (const chunk of await this.read(path)) parts.push(chunk as Buffer);
-    return Buffer.concat(parts).toString('utf8');
+    return Buffer.concat(parts);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { HdfsClient } from '../lib/hdfs-client';
 import { ensureTopics } from '../lib/kafka';
 import type { Logger } from '../lib/log';
+import { parseBatch } from '../lib/stream/parse-batch';
 import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/stream/partition-writer';
 
 /**
@@ -27,6 +28,8 @@ export interface StreamMetrics {
   /** Flushes that failed and were redone from HDFS. */
   flushFailures: number;
   lag: Map<number, bigint>;
+  /** When the worker last joined its group (epoch ms): its partitions assigned, fetching starts. */
+  joinedAt: number | undefined;
 }
 
 export interface StreamWorker {
@@ -54,7 +57,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   await producer.connect();
   await consumer.connect();
 
-  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map() };
+  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map(), joinedAt: undefined };
   const owned = new Map<number, Owned>();
   const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
     await producer.send({
@@ -137,6 +140,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   // A new assignment drops the writers of partitions taken away (their unflushed buffers are not
   // durable: the new owner reads them again from the commit file).
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    metrics.joinedAt = Date.now();
     const mine = new Set(payload.memberAssignment[topic] ?? []);
     for (const partition of owned.keys()) if (!mine.has(partition)) owned.delete(partition);
   });
@@ -155,11 +159,14 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
         return;
       }
       state.sought = true;
+      // isRunning and isStale change only while this task awaits: checked after each await.
+      if (!isRunning() || isStale()) return;
       const now = Date.now();
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) return;
-        state.writer.add(message.offset, message.value, message.key, now);
-        if (state.writer.bufferedBytes >= rotateBytes && !(await flush(partition, state))) return;
+      const records = batch.messages.filter((message) => state.writer.takes(message.offset));
+      if (records.length > 0) {
+        state.writer.addParsed(records, parseBatch(records, { topic, partition, readAt: now, zoneOffsetMinutes: sourceOffsetMinutes }), now);
+        // Rotation by size happens at the first batch past it: a file holds whole batches.
+        if (state.writer.bufferedBytes >= rotateBytes && (!(await flush(partition, state)) || !isRunning() || isStale())) return;
       }
       metrics.lag.set(partition, BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
       if (state.writer.due(Date.now())) await flush(partition, state);
@@ -190,9 +197,10 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
       // consumer's in-flight fetch, which an idle broker holds for up to its wait time — then the
       // consumer stops, and what a last batch may have buffered meanwhile is flushed too.
       consumer.pause([{ topic }]);
-      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state));
+      // Partitions flush side by side: each has its own commit file and files.
+      await Promise.all([...owned].map(([partition, state]) => withPartition(state, () => flush(partition, state))));
       await consumer.stop();
-      for (const [partition, state] of owned) await withPartition(state, () => flush(partition, state, false));
+      await Promise.all([...owned].map(([partition, state]) => withPartition(state, () => flush(partition, state, false))));
       await consumer.disconnect();
       await producer.disconnect();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -106,7 +106,69 @@ function ingestedAtText(readAt: number): string {
   return ingestedAt.text;
 }
 
-/** Validates and flattens one record value. `readAt` (epoch ms) stamps `ingested_at`. */
+/**
+ * The instant of an event timestamp, as {@link parseEventTimestamp}, with the stream worker's fast
+ * path: the common `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone) takes its hour's start from a
+ * memo and adds minutes and seconds; anything else goes through the full parse.
+ */
+function eventEpoch(text: string, zoneOffsetMinutes: number): number | undefined {
+  if (text.length !== 19 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return parseEventTimestamp(text, zoneOffsetMinutes);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (minute > 59 || second > 59) return undefined;
+  const start = hourStart(text.slice(0, 13));
+  return Number.isNaN(start) ? undefined : start + minute * 60_000 + second * 1_000 - zoneOffsetMinutes * 60_000;
+}
+
+/** The two decimal digits at `at`, or 99 when they are not digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 0x30;
+  const ones = text.charCodeAt(at + 1) - 0x30;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : 99;
+}
+
+/** Epoch ms (as UTC) of `YYYY-MM-DD[T ]HH` at minute 0, NaN when that hour is not real; memoised. */
+const hourStarts = new Map<string, number>();
+function hourStart(prefix: string): number {
+  let start = hourStarts.get(prefix);
+  if (start === undefined) {
+    start = parseEventTimestamp(`${prefix}:00:00`) ?? Number.NaN;
+    if (hourStarts.size >= 10_000) hourStarts.clear();
+    hourStarts.set(prefix, start);
+  }
+  return start;
+}
+
+/** The hour partition and the `event_ts` text of an instant; the UTC hour's parts are kept from the last call. */
+let lastHour = { start: Number.NaN, hour: { eventDate: '', eventHour: 0 } as EventHour, prefix: '' };
+function eventTime(epochMs: number): { hour: EventHour; ts: string } {
+  const within = ((epochMs % 3_600_000) + 3_600_000) % 3_600_000;
+  const start = epochMs - within;
+  if (start !== lastHour.start) {
+    const iso = new Date(start).toISOString();
+    lastHour = { start, hour: { eventDate: iso.slice(0, 10), eventHour: Number(iso.slice(11, 13)) }, prefix: `${iso.slice(0, 10)} ${iso.slice(11, 14)}` };
+  }
+  const millis = within % 1_000;
+  const clock = `${lastHour.prefix}${pad2(Math.floor(within / 60_000))}:${pad2(Math.floor(within / 1_000) % 60)}`;
+  return { hour: lastHour.hour, ts: millis === 0 ? clock : `${clock}.${String(millis).padStart(3, '0')}` };
+}
+
+const pad2 = (value: number) => (value < 10 ? `0${value}` : String(value));
+
+/** A known string column's value: NULL when absent, a number as its text, any other type NULL and kept in `extra`. */
+function textColumn(fields: Record<string, unknown>, key: keyof typeof stringColumns, extra: Record<string, unknown>): string | null {
+  const item = fields[key];
+  if (item === undefined || item === null) return null;
+  if (typeof item === 'string') return item;
+  if (typeof item === 'number' && Number.isFinite(item)) return String(item);
+  extra[key] = item;
+  return null;
+}
+
+/**
+ * Validates and flattens one record value. `readAt` (epoch ms) stamps `ingested_at`. This is the
+ * stream worker's hot path (once per record): no closures, no entry arrays, memoised time parts.
+ */
 export function parseEvent(value: string | Buffer | null, position: RecordPosition, readAt: number, zoneOffsetMinutes = 0): ParsedEvent {
   let event: unknown;
   try {
@@ -121,28 +183,22 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   if (typeof fields.eventType !== 'string' || fields.eventType.trim() === '') {
     return { ok: false, reason: 'MISSING_EVENT_TYPE', detail: fields.eventType === undefined ? 'no eventType' : `eventType is ${JSON.stringify(fields.eventType)}` };
   }
-  const epochMs = typeof fields.timestamp === 'string' ? parseEventTimestamp(fields.timestamp.trim(), zoneOffsetMinutes) : undefined;
+  const epochMs = typeof fields.timestamp === 'string' ? eventEpoch(fields.timestamp.trim(), zoneOffsetMinutes) : undefined;
   if (epochMs === undefined) {
     return { ok: false, reason: 'BAD_TIMESTAMP', detail: fields.timestamp === undefined ? 'no timestamp' : `timestamp ${JSON.stringify(fields.timestamp)} is not YYYY-MM-DDTHH:MM:SS` };
   }
 
   const extra: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(fields)) if (!handledFields.has(key)) extra[key] = item;
-  const text = (key: keyof typeof stringColumns): string | null => {
-    const item = fields[key];
-    if (item === undefined || item === null) return null;
-    if (typeof item === 'string') return item;
-    if (typeof item === 'number' && Number.isFinite(item)) return String(item);
-    extra[key] = item;
-    return null;
-  };
+  for (const key in fields) if (!handledFields.has(key)) extra[key] = fields[key];
 
   let category: string | null = null;
   let source: string | null = null;
   const metadata = fields.metadata;
   if (metadata !== undefined && metadata !== null) {
     if (typeof metadata === 'object' && !Array.isArray(metadata)) {
-      for (const [key, item] of Object.entries(metadata as Record<string, unknown>)) {
+      const entries = metadata as Record<string, unknown>;
+      for (const key in entries) {
+        const item = entries[key];
         if (key === 'category' && typeof item === 'string') category = item;
         else if (key === 'source' && typeof item === 'string') source = item;
         else extra[`metadata.${key}`] = item;
@@ -156,30 +212,57 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   const quantityColumn = quantity === undefined || quantity === null ? null : Number.isSafeInteger(quantity) ? (quantity as number) : ((extra.quantity = quantity), null);
   const amount = fields.totalAmount;
   const amountColumn = amount === undefined || amount === null ? null : decimal2(amount) ?? ((extra.totalAmount = amount), null);
+  // In this order, so that mistyped known fields keep the order they have always had in `extra`.
+  const customerId = textColumn(fields, 'customerId', extra);
+  const productId = textColumn(fields, 'productId', extra);
+  const paymentMethod = textColumn(fields, 'paymentMethod', extra);
+  const recommendedProductId = textColumn(fields, 'recommendedProductId', extra);
+  const algorithm = textColumn(fields, 'algorithm', extra);
 
-  const iso = new Date(epochMs).toISOString();
+  let hasExtra = false;
+  for (const _key in extra) {
+    hasExtra = true;
+    break;
+  }
+  const { hour, ts } = eventTime(epochMs);
   return {
     ok: true,
-    hour: { eventDate: iso.slice(0, 10), eventHour: Number(iso.slice(11, 13)) },
+    hour,
     row: {
       event_type: fields.eventType,
-      customer_id: text('customerId'),
-      product_id: text('productId'),
-      event_ts: sparkTimestampOfIso(iso),
+      customer_id: customerId,
+      product_id: productId,
+      event_ts: ts,
       category,
       source,
       quantity: quantityColumn,
       total_amount: amountColumn,
-      payment_method: text('paymentMethod'),
-      recommended_product_id: text('recommendedProductId'),
-      algorithm: text('algorithm'),
-      extra: Object.keys(extra).length === 0 ? null : JSON.stringify(extra),
+      payment_method: paymentMethod,
+      recommended_product_id: recommendedProductId,
+      algorithm,
+      extra: hasExtra ? JSON.stringify(extra) : null,
       kafka_topic: position.topic,
       kafka_partition: position.partition,
       kafka_offset: position.offset,
       ingested_at: ingestedAtText(readAt),
     },
   };
+}
+
+const jsonText = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
+
+/**
+ * The row as one JSON line, byte for byte what `JSON.stringify(row)` gives (the key order is the
+ * row's), built from its known columns: on the stream worker's hot path this is measurably faster
+ * than the generic serialiser once the line is written into a buffer.
+ */
+export function appEventLine(row: AppEventRow): string {
+  return (
+    `{"event_type":${jsonText(row.event_type)},"customer_id":${jsonText(row.customer_id)},"product_id":${jsonText(row.product_id)},"event_ts":${jsonText(row.event_ts)}` +
+    `,"category":${jsonText(row.category)},"source":${jsonText(row.source)},"quantity":${row.quantity === null ? 'null' : String(row.quantity)},"total_amount":${jsonText(row.total_amount)}` +
+    `,"payment_method":${jsonText(row.payment_method)},"recommended_product_id":${jsonText(row.recommended_product_id)},"algorithm":${jsonText(row.algorithm)},"extra":${jsonText(row.extra)}` +
+    `,"kafka_topic":${jsonText(row.kafka_topic)},"kafka_partition":${String(row.kafka_partition)},"kafka_offset":${jsonText(row.kafka_offset)},"ingested_at":${jsonText(row.ingested_at)}}`
+  );
 }
 
 /** A money amount as exact DECIMAL(10,2) text (half-up at the third decimal), or undefined when it is not one. */

@@ -1,11 +1,13 @@
 /**
  * Names and paths of the streaming zone (ARCHITECTURE.md, "Storage layout"):
  *
- *   <root>/stream/app_events/event_date=YYYY-MM-DD/event_hour=HH/<topic>+<partition>+<first>+<last>.jsonl
+ *   <root>/stream/app_events/event_date=YYYY-MM-DD/event_hour=HH/<topic>+<partition>+<first>+<last>.jsonl.gz
  *   <root>/stream/_commits/<topic>+<partition>.json   the partition's next offset: what is durable
  *
  * A data file's name carries the offsets it holds, so what the stream wrote can be checked, and
  * recovered, from HDFS alone. Kafka topic names cannot hold `+`, so the name splits unambiguously.
+ * Files are gzip-compressed JSON lines (Spark picks the codec by the `.gz` suffix); plain `.jsonl`
+ * files, which workers before the compression wrote, are still data files.
  */
 
 export interface StreamFile {
@@ -16,7 +18,7 @@ export interface StreamFile {
   readonly last: string;
 }
 
-export const streamFileExtension = '.jsonl';
+export const streamFileExtension = '.jsonl.gz';
 
 export const streamTableDir = (root: string) => `${root}/stream/app_events`;
 
@@ -33,7 +35,7 @@ export function streamFileName({ topic, partition, first, last }: StreamFile): s
 
 /** The offsets a data file's name carries, or undefined for any other name (a hidden temporary file, a compacted file). */
 export function parseStreamFileName(name: string): StreamFile | undefined {
-  const match = /^([A-Za-z0-9._-]+)\+(\d+)\+(\d+)\+(\d+)\.jsonl$/.exec(name);
+  const match = /^([A-Za-z0-9._-]+)\+(\d+)\+(\d+)\+(\d+)\.jsonl(?:\.gz)?$/.exec(name);
   if (!match) return undefined;
   return { topic: match[1]!, partition: Number(match[2]), first: match[3]!, last: match[4]! };
 }

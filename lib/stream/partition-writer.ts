@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import { isTemporaryOf, type HdfsClient } from '../hdfs-client';
 import type { Logger } from '../log';
-import { parseEvent, type DeadLetterReason } from '../pure/events';
+import type { DeadLetterReason, EventHour } from '../pure/events';
+import { parseBatch, type BatchRecord, type ParsedBatch } from './parse-batch';
 import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stream';
 
 /**
@@ -13,7 +14,8 @@ import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stre
  * offset to read. A flush goes:
  *
  * 1. commit file ← `{ nextOffset: n, pending: { files } }` (atomic replace): the flush's intent;
- * 2. each hour's file, written beside and renamed into place (never a partial file under its name);
+ * 2. each hour's file (gzip JSON lines), written beside and renamed into place (never a partial
+ *    file under its name);
  * 3. dead letters produced to the DLQ topic (acknowledged);
  * 4. commit file ← `{ nextOffset: last + 1 }` (atomic replace): the flush is durable;
  * 5. then the caller commits the offset to Kafka (lag metrics; HDFS stays the truth).
@@ -47,21 +49,24 @@ export interface PartitionWriterOptions {
   readonly zoneOffsetMinutes: number;
 }
 
-/** One event hour's buffered JSON lines and their UTF-8 size (newlines included). */
-interface HourBuffer {
-  readonly lines: string[];
-  bytes: number;
-}
+/**
+ * One event hour's rows: gzip members of JSON lines, one per parsed batch (see parse-batch.ts). The
+ * file is their concatenation, a valid gzip stream that Hadoop's codec and zlib read whole.
+ */
+class HourBuffer {
+  private readonly members: Buffer[] = [];
+  bytes = 0;
 
-/** The hour's file content, written straight into one buffer of its final size (no joined string in between). */
-function jsonLines({ lines, bytes }: HourBuffer): Buffer {
-  const content = Buffer.allocUnsafe(bytes);
-  let offset = 0;
-  for (const line of lines) {
-    offset += content.write(line, offset);
-    offset = content.writeUInt8(0x0a, offset);
+  /** Appends a parsed batch's member, `bytes` bytes of JSON lines before compression. */
+  append(member: Uint8Array, bytes: number): void {
+    this.members.push(Buffer.from(member.buffer, member.byteOffset, member.byteLength));
+    this.bytes += bytes;
   }
-  return content;
+
+  /** The hour's file content. */
+  content(): Buffer {
+    return Buffer.concat(this.members);
+  }
 }
 
 interface CommitState {
@@ -75,6 +80,7 @@ export interface FlushResult {
   readonly events: number;
   readonly deadLetters: number;
   readonly files: readonly string[];
+  /** Bytes written to HDFS: the files' compressed size. */
   readonly bytes: number;
   /** Event time (epoch ms) of every record of the flush is not needed; its read times are, for freshness. */
   readonly readAt: readonly number[];
@@ -140,29 +146,48 @@ export class PartitionWriter {
    * committed offset is already durable and is skipped; returns whether it was taken.
    */
   add(offset: string, value: Buffer | null, key: Buffer | null, readAt: number): boolean {
+    if (!this.takes(offset)) return false;
+    const records = [{ offset, value, key }];
+    this.addParsed(records, parseBatch(records, { ...this.options, readAt }), readAt);
+    return true;
+  }
+
+  /** Whether a record at `offset` is new to this writer (not durable yet, not buffered yet): what {@link add} would take. */
+  takes(offset: string): boolean {
     const position = BigInt(offset);
-    if (this.nextOffset >= 0n && position < this.nextOffset) return false;
-    if (this.last !== undefined && position <= this.last) return false;
-    const parsed = parseEvent(value, { topic: this.options.topic, partition: this.options.partition, offset }, readAt, this.options.zoneOffsetMinutes);
-    if (parsed.ok) {
-      const dir = hourPartitionDir(this.options.root, parsed.hour.eventDate, parsed.hour.eventHour);
-      const line = JSON.stringify(parsed.row);
-      const hour = this.hours.get(dir) ?? { lines: [], bytes: 0 };
-      const bytes = Buffer.byteLength(line) + 1;
-      hour.lines.push(line);
-      hour.bytes += bytes;
-      this.hours.set(dir, hour);
+    return !(this.nextOffset >= 0n && position < this.nextOffset) && !(this.last !== undefined && position <= this.last);
+  }
+
+  /**
+   * Buffers a parsed batch (see parse-batch.ts): `records` are the batch's records this writer
+   * {@link takes}, in offset order, exactly as they were parsed.
+   */
+  addParsed(records: readonly BatchRecord[], parsed: ParsedBatch, readAt: number): void {
+    if (records.length === 0) return;
+    for (const { hour, gzip, bytes, events } of parsed.hours) {
+      this.hourBuffer(hour).append(gzip, bytes);
       this.bytes += bytes;
-      this.events += 1;
-    } else {
-      this.letters.push({ reason: parsed.reason, detail: parsed.detail, offset, value, key });
+      this.events += events;
+    }
+    for (const { index, reason, detail } of parsed.letters) {
+      const { offset, value, key } = records[index]!;
+      this.letters.push({ reason, detail, offset, value, key });
       this.bytes += value?.length ?? 0;
     }
-    this.first ??= position;
-    this.last = position;
+    this.first ??= BigInt(records[0]!.offset);
+    this.last = BigInt(records[records.length - 1]!.offset);
     this.openedAt ??= readAt;
-    this.readTimes.push(readAt);
-    return true;
+    for (let index = 0; index < records.length; index += 1) this.readTimes.push(readAt);
+  }
+
+  private hourBuffer(hour: EventHour): HourBuffer {
+    const dir = hourPartitionDir(this.options.root, hour.eventDate, hour.eventHour);
+    let buffer = this.hours.get(dir);
+    if (!buffer) {
+      buffer = new HourBuffer();
+      this.hours.set(dir, buffer);
+    }
+    return buffer;
   }
 
   /** True when the buffer is due: big enough, or its oldest record old enough. */
@@ -184,8 +209,9 @@ export class PartitionWriter {
     await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: committed, pending: { first, last, files } } satisfies CommitState), { overwrite: true });
     let bytes = 0;
     for (const [dir, hour] of this.hours) {
-      bytes += hour.bytes;
-      await this.hdfs.putAtomic(`${dir}/${name}`, jsonLines(hour), { overwrite: true });
+      const content = hour.content();
+      bytes += content.length;
+      await this.hdfs.putAtomic(`${dir}/${name}`, content, { overwrite: true });
     }
     if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
     const next = this.last + 1n;

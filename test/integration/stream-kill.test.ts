@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
@@ -243,7 +244,8 @@ async function readZone(): Promise<{ files: ZoneFile[]; strangeNames: string[] }
   const files = await mapLimit(dataFiles, 8, async ({ dir, name }) => ({
     dir,
     name,
-    rows: (await hdfs.readText(`${dir}/${name}`))
+    rows: gunzipSync(await hdfs.readBytes(`${dir}/${name}`))
+      .toString()
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as AppEventRow),

@@ -188,7 +188,7 @@ describe('stream maintenance on the real stack', () => {
     await produce(kafka, late);
     await stream(kafka);
     const [lateFile] = await liveFiles(hour);
-    const lateContent = await hdfs.readText(`${hourPartitionDir(config.hdfs.root, '2026-11-24', 10)}/${lateFile}`);
+    const lateContent = await hdfs.readBytes(`${hourPartitionDir(config.hdfs.root, '2026-11-24', 10)}/${lateFile}`);
 
     const reader = new HiveClient(config.hive, silentLogger);
     await reader.connect();

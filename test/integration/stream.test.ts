@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { generateEvent } from '../../lib/generate/events';
@@ -41,7 +42,7 @@ async function readZone(): Promise<{ row: Row; dir: string }[]> {
       const dir = `${dateDir}/${hour.name}`;
       for (const file of await hdfs.list(dir)) {
         expect(parseStreamFileName(file.name)).toBeDefined();
-        for (const line of (await hdfs.readText(`${dir}/${file.name}`)).split('\n').filter(Boolean)) rows.push({ row: JSON.parse(line) as Row, dir });
+        for (const line of gunzipSync(await hdfs.readBytes(`${dir}/${file.name}`)).toString().split('\n').filter(Boolean)) rows.push({ row: JSON.parse(line) as Row, dir });
       }
     }
   }
@@ -205,7 +206,7 @@ describe('the stream worker on the real Kafka and HDFS', () => {
 
   it('recovery deletes the files of a flush that did not commit and reads from the committed offset', async () => {
     const options = { root: config.hdfs.root, topic: 'recovery_topic', partition: 0, rotateBytes: 1 << 20, rotateMs: 60_000, zoneOffsetMinutes: 0 };
-    const orphan = `${hourPartitionDir(config.hdfs.root, '2026-11-24', 12)}/recovery_topic+0+10+19.jsonl`;
+    const orphan = `${hourPartitionDir(config.hdfs.root, '2026-11-24', 12)}/recovery_topic+0+10+19.jsonl.gz`;
     await hdfs.putAtomic(orphan, '{"half":"written"}\n', { overwrite: true });
     await hdfs.putAtomic(streamCommitPath(config.hdfs.root, 'recovery_topic', 0), JSON.stringify({ nextOffset: '10', pending: { first: '10', last: '19', files: [orphan] } }), { overwrite: true });
     const { writer, nextOffset } = await PartitionWriter.recover(hdfs, options, silentLogger);

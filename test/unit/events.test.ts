@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseEvent, parseEventTimestamp, sparkTimestamp } from '../../lib/pure/events';
+import { appEventLine, parseEvent, parseEventTimestamp, sparkTimestamp } from '../../lib/pure/events';
 
 const at = { topic: 'app_logs', partition: 2, offset: '41' };
 const readAt = Date.parse('2026-11-24T12:00:00.123Z');
@@ -78,5 +78,28 @@ describe('app-log events', () => {
       return parsed.ok ? parsed.row.total_amount : 'dead letter';
     };
     expect([amount(10), amount(10.5), amount(499.99), amount('12.345'), amount(0.1 + 0.2), amount('abc')]).toEqual(['10.00', '10.50', '499.99', '12.35', '0.30', null]);
+  });
+
+  it('places the common timestamp shape (no fraction, no zone) exactly as Date.parse does, and refuses impossible times', () => {
+    const place = (timestamp: string, zone = 0) => {
+      const parsed = parseEvent(JSON.stringify({ eventType: 'view', timestamp }), at, readAt, zone);
+      return parsed.ok ? { ...parsed.hour, ts: parsed.row.event_ts } : parsed.reason;
+    };
+    for (const [timestamp, zone] of [['2024-02-29T23:59:59', 0], ['2024-07-04T00:00:00', 0], ['1969-12-31T23:59:59', 0], ['2024-07-04T19:34:04', -300], ['2024-07-04T19:34:04', 330], ['2024-07-04 19:34:04', 0]] as const) {
+      const iso = new Date(Date.parse(`${timestamp.replace(' ', 'T')}Z`) - zone * 60_000).toISOString();
+      expect(place(timestamp, zone)).toEqual({ eventDate: iso.slice(0, 10), eventHour: Number(iso.slice(11, 13)), ts: `${iso.slice(0, 10)} ${iso.slice(11, 19)}` });
+    }
+    for (const timestamp of ['2023-02-29T10:00:00', '2024-07-04T24:00:00', '2024-07-04T19:60:00', '2024-07-04T19:34:60', '2024-07-04T1a:34:04', '2024-07-04T19:3a:04', '2024-13-04T19:34:04', '0099-07-04T19:34:04']) {
+      expect(place(timestamp)).toBe('BAD_TIMESTAMP');
+    }
+  });
+
+  it('writes a row as exactly the JSON.stringify of it, whatever its strings hold', () => {
+    const values = ['plain', 'quote " and \\ backslash', 'line\nbreak\ttab', 'é ü 中文 😀', '\u2028\u2029', '\u0000\u001f', ''];
+    for (const text of values) {
+      const parsed = parseEvent(JSON.stringify({ eventType: `x${text}`, customerId: text, productId: 7, timestamp: '2024-07-04T19:34:04.5', metadata: { category: text, other: text }, quantity: -0, totalAmount: '1.5', paymentMethod: text, [text || 'k']: text }), at, readAt);
+      expect(parsed.ok).toBe(true);
+      if (parsed.ok) expect(appEventLine(parsed.row)).toBe(JSON.stringify(parsed.row));
+    }
   });
 });
