@@ -1,7 +1,7 @@
 -- Compacts one hour partition of app_events into a new Parquet version directory: the rows of the
 -- partition's registered version (none for a new partition) and of the hour's committed live files,
 -- each (kafka_topic, kafka_partition, kafka_offset) once. Parameters: database, event_date,
--- event_hour, live_files (the committed JSON-lines files, one path or a Hadoop glob `dir/{a,b}`),
+-- event_hour, live_files (the committed gzip JSON-lines files, one path or a Hadoop glob `dir/{a,b}`),
 -- target (the new version's directory, which must not exist), max_records_per_file.
 --
 -- Rows of the registered version win over live rows of the same offset: a crash after a version
