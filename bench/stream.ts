@@ -11,7 +11,8 @@
 //      .stack/kafka/lib) on the same topic with a fresh group; its fetch.nMsg.sec (from its join,
 //      like qpipe's figure) is the ceiling. Target: qpipe ≥ 0.5 × the ceiling. The ratio with
 //      start-up and join on both sides (its nMsg.sec) is printed too. Beside it, the Node client's
-//      own ceiling: a kafkajs consumer that only counts the records, also from its group join.
+//      own ceiling: a kafkajs consumer that only counts the records, also from its group join; and
+//      one that only validates and flattens each record into its line (the least a worker must do).
 //   3. The case study's approach: Spark Structured Streaming (pyspark of .stack/python, local[2],
 //      1g driver) from the same topic to Parquet partitionBy(event_date, event_hour) on HDFS
 //      (bench/spark_kafka_to_parquet.py, trigger availableNow). The spark-sql-kafka jars come from
@@ -38,12 +39,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CompressionTypes, Partitioners, type Kafka, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type KafkaMessage, type RecordMetadata } from 'kafkajs';
 import { loadConfig, type Config } from '../lib/config';
 import { generateEvent } from '../lib/generate/events';
 import { HdfsClient } from '../lib/hdfs-client';
 import { createKafka, ensureTopics } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/log';
+import { appEventLine, parseEvent } from '../lib/pure/events';
 import { streamCommitPath } from '../lib/pure/stream';
 import type { FlushResult } from '../lib/stream/partition-writer';
 import { sparkHome, stackLayout } from '../stack/layout';
@@ -582,10 +584,11 @@ async function cleanUp(kafka: Kafka, hdfs: HdfsClient, names: Names): Promise<vo
 
 /**
  * The Node client's own ceiling: a kafkajs consumer (fresh group) that only counts the records of
- * the same topic. It bounds what any kafkajs-based worker can reach on this machine.
+ * the same topic. It bounds what any kafkajs-based worker can reach on this machine. With `work`,
+ * each batch's records also go through it (the rate of a consumer doing only that work).
  */
-async function kafkajsCeiling(kafka: Kafka, topic: string, total: number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `${topic}-kafkajs-ceiling`, maxWaitTimeInMs: 1_000, maxBytesPerPartition: 8 * 1024 * 1024 });
+async function kafkajsRate(kafka: Kafka, topic: string, total: number, label: string, work?: (messages: readonly KafkaMessage[], partition: number) => void): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `${topic}-kafkajs-${label}`, maxWaitTimeInMs: 1_000, maxBytesPerPartition: 8 * 1024 * 1024 });
   await consumer.connect();
   let seen = 0;
   let first = Date.now();
@@ -596,15 +599,27 @@ async function kafkajsCeiling(kafka: Kafka, topic: string, total: number): Promi
     await consumer.run({
       partitionsConsumedConcurrently: 3,
       eachBatch: async ({ batch }) => {
+        work?.(batch.messages, batch.partition);
         seen += batch.messages.length;
         last = Date.now();
       },
     });
-    await until(() => seen >= total, 10 * 60_000, 'the kafkajs consumer to read every record');
+    await until(() => seen >= total, 10 * 60_000, `the kafkajs consumer (${label}) to read every record`);
   } finally {
     await consumer.disconnect();
   }
   return total / ((last - first) / 1_000);
+}
+
+/** The least any worker must do per record: validate it and flatten it into its app_events line (no buffering, compression or HDFS). */
+function validateAndFlatten(topic: string) {
+  return (messages: readonly KafkaMessage[], partition: number) => {
+    const readAt = Date.now();
+    for (const { offset, value } of messages) {
+      const parsed = parseEvent(value, { topic, partition, offset }, readAt);
+      if (parsed.ok) appEventLine(parsed.row);
+    }
+  };
 }
 
 // ---------------------------------------------------------------- report
@@ -627,9 +642,11 @@ function printDrain(events: number, produceMs: number, produceBytes: number, dra
   figure('qpipe.peak_rss_drain_mib', mib(drain.peakRss), 'MiB', 'in-process peak RSS while draining (this process: worker + bench)');
 }
 
-function printCeiling(qpipeRate: number, qpipeWithStartRate: number, ceiling: CeilingResult, kafkajsRate: number): void {
+function printCeiling(qpipeRate: number, qpipeWithStartRate: number, ceiling: CeilingResult, kafkajsRate: number, flattenRate: number): void {
   figure('kafkajs.events_per_s', kafkajsRate, 'events/s', 'a kafkajs consumer that only counts the records (the Node client\'s own ceiling)');
   figure('ratio.qpipe_to_kafkajs', qpipeRate / kafkajsRate, 'x', 'informational: what validation, flattening and durable HDFS writes cost over the bare client');
+  figure('kafkajs_flatten.events_per_s', flattenRate, 'events/s', 'a kafkajs consumer that only validates and flattens each record into its line (parseEvent, appEventLine)');
+  figure('ratio.flatten_to_ceiling', flattenRate / ceiling.fetchMsgsPerS, 'x', 'informational: that least work alone, against the ceiling');
   figure('ceiling.events_per_s', ceiling.fetchMsgsPerS, 'events/s', `ConsumerPerformance fetch.nMsg.sec (${ceiling.messages.toLocaleString('en-US')} msgs, ${ceiling.fetchMBPerS.toFixed(1)} MB/s, join excluded)`);
   figure('ceiling.incl_join_per_s', ceiling.msgsPerS, 'events/s', `ConsumerPerformance nMsg.sec (rebalance ${ceiling.rebalanceMs} ms included)`);
   figure('ratio.qpipe_to_ceiling', qpipeRate / ceiling.fetchMsgsPerS, 'x', `both from the group join; target >= 0.5 ${qpipeRate / ceiling.fetchMsgsPerS >= 0.5 ? 'MET' : 'MISSED'}`);
@@ -709,7 +726,9 @@ async function main(): Promise<void> {
     printDrain(opts.events, produced.ms, produced.bytes, drain);
     const qpipeRate = opts.events / (drain.ms / 1_000);
     const ceiling = await consumerCeiling(config, names, opts.events, local);
-    printCeiling(qpipeRate, opts.events / (drain.withStartMs / 1_000), ceiling, await kafkajsCeiling(kafka, names.topic, opts.events));
+    const kafkajsCount = await kafkajsRate(kafka, names.topic, opts.events, 'count');
+    const kafkajsFlatten = await kafkajsRate(kafka, names.topic, opts.events, 'flatten', validateAndFlatten(names.topic));
+    printCeiling(qpipeRate, opts.events / (drain.withStartMs / 1_000), ceiling, kafkajsCount, kafkajsFlatten);
     const spark = await sparkStreaming(config, names, local);
     printSpark(qpipeRate, opts.events, spark);
     const fresh = await freshness(config, names, opts, (worker) => (child = worker));
