@@ -43,7 +43,7 @@ import { CompressionTypes, Partitioners, type Kafka, type KafkaMessage, type Rec
 import { loadConfig, type Config } from '../lib/config';
 import { generateEvent } from '../lib/generate/events';
 import { HdfsClient } from '../lib/hdfs-client';
-import { createKafka, ensureTopics } from '../lib/kafka';
+import { createKafka, ensureTopics, topicEndOffsets } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/log';
 import { appEventLine, parseEvent } from '../lib/pure/events';
 import { streamCommitPath } from '../lib/pure/stream';
@@ -191,14 +191,9 @@ async function produceSteady(kafka: Kafka, topic: string, rate: number, duration
   return sent;
 }
 
+/** Each partition's end offset (lib/kafka.ts), as a number: the benchmark's offsets stay far below 2^53. */
 async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, number>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, Number(high)]));
-  } finally {
-    await admin.disconnect();
-  }
+  return new Map([...(await topicEndOffsets(kafka, topic))].map(([partition, end]) => [partition, Number(end)]));
 }
 
 // ---------------------------------------------------------------- 1. qpipe drain (in process)

@@ -57,6 +57,16 @@ describe('the stream worker on the real Kafka and HDFS', () => {
   const valid: string[] = [];
   const workers: Awaited<ReturnType<typeof startStreamWorker>>[] = [];
 
+  /** Sends `count` generated events with the idempotent producer; they are valid, so the zone must hold them. */
+  async function produceValid(seed: string, count: number): Promise<void> {
+    const more = Array.from({ length: count }, (_, index) => JSON.stringify(generateEvent(seed, index, { nowMs, spreadHours: 1 })));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
+    await producer.disconnect();
+    valid.push(...more);
+  }
+
   beforeAll(async () => {
     const admin = kafka.admin();
     await admin.connect();
@@ -132,12 +142,7 @@ describe('the stream worker on the real Kafka and HDFS', () => {
   }, 180_000);
 
   it('a restarted worker goes on from HDFS, writing nothing twice', async () => {
-    const more = Array.from({ length: 300 }, (_, index) => JSON.stringify(generateEvent('stream-it-2', index, { nowMs, spreadHours: 1 })));
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
-    await producer.disconnect();
-    valid.push(...more);
+    await produceValid('stream-it-2', 300);
 
     const worker = await startStreamWorker({ ...streamConfig, stream: { ...streamConfig.stream, metricsPort: 0 } }, kafka, hdfs, silentLogger);
     await durableUpTo(await endOffsets(kafka));
@@ -148,12 +153,8 @@ describe('the stream worker on the real Kafka and HDFS', () => {
   }, 180_000);
 
   it('a graceful stop flushes every partition\'s buffer to HDFS without waiting for the rotation', async () => {
-    const more = Array.from({ length: 600 }, (_, index) => JSON.stringify(generateEvent('stream-it-3', index, { nowMs, spreadHours: 1 })));
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: more.map((value) => ({ value })) });
-    await producer.disconnect();
-    valid.push(...more);
+    const buffered = 600;
+    await produceValid('stream-it-3', buffered);
     const ends = await endOffsets(kafka);
 
     // A rotation far away: only the stop can make these events durable.
@@ -166,7 +167,7 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     expect(worker.metrics.flushes).toBe(0);
     await worker.stop();
     await worker.stopped;
-    expect(worker.metrics.events).toBe(more.length);
+    expect(worker.metrics.events).toBe(buffered);
     await durableUpTo(ends);
     const rows = await readZone();
     expect(rows).toHaveLength(valid.length);
