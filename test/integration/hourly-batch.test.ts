@@ -13,7 +13,7 @@ import { runNamedQuery } from '../../lib/reports';
 import { dailyDump } from '../../workflows/daily-dump';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
 import { isolatedEnv, realDataDir } from '../helpers/isolated';
-import { exited, startWorkerProcess } from '../helpers/worker-process';
+import { activityRunning, exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
 
 interface Expected {
   fact_rows: number;
@@ -73,20 +73,15 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
       }
       // Hour 2: kill the worker with SIGKILL once processing has started, then start a new one.
       const handle = await client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
-      const deadline = Date.now() + 120_000;
-      for (;;) {
-        const history = await handle.fetchHistory();
-        const started = history.events?.some((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'processBatch');
-        if (started) break;
-        if (Date.now() > deadline) throw new Error('processBatch never started');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await activityRunning(handle, 'processBatch');
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       worker.kill('SIGKILL');
       await exited(worker);
       worker = startWorkerProcess(env, workerLog);
       const result = await handle.result();
       expect(result.processed.map((batch) => batch.batchId)).toEqual([hour]);
+      // The kill landed inside processBatch: the server timed that attempt out and the new worker ran it again.
+      expect(await retriedActivities(handle)).toEqual(['processBatch']);
     }
 
     const totals = await hive.query(`SELECT count(*) AS facts, count(DISTINCT transaction_id) AS ids, sum(units) AS units, sum(total_paid_price) AS revenue FROM ${db}.sales_transactions_fact`);
