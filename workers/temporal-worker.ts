@@ -1,6 +1,6 @@
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { Config } from '../lib/config';
+import type { Config, LogLevel } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
 import { ReconnectingHiveClient } from '../lib/hive-client';
 import type { Logger } from '../lib/log';
@@ -30,14 +30,18 @@ export interface QpipeWorker {
  */
 const batchLaneActivities = ['ingestLanding', 'listPendingBatches', 'processBatch', 'listStreamHoursToCompact', 'compactStreamHour', 'repairStreamPartitions'] as const;
 
+/** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */
+export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {
+  return new DefaultLogger(temporalLevels[level] ?? 'WARN', ({ level: entryLevel, message, meta }) => {
+    const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : 'debug';
+    log[method]({ component: 'temporal-sdk', ...meta }, message);
+  });
+}
+
 /** Routes the Temporal SDK's own logs into ours; `shutdownSignals` make `worker.run()` end gracefully on them. */
 export function installTemporalRuntime(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[]): void {
-  const level = temporalLevels[config.log.level] ?? 'WARN';
   Runtime.install({
-    logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
-      const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : 'debug';
-      log[method]({ component: 'temporal-sdk', ...meta }, message);
-    }),
+    logger: sdkLogger(config.log.level, log),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
     shutdownSignals,
   });
