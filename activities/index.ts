@@ -4,6 +4,7 @@ import { processActivities } from './process';
 import { reportActivities } from './reports';
 import { smokeActivities } from './smoke';
 import { streamMaintenanceActivities } from './stream-maintenance';
+import { warehouseActivities } from './warehouse';
 
 export type { ActivityDeps } from './deps';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...processActivities(deps),
     ...reportActivities(deps),
     ...streamMaintenanceActivities(deps),
+    ...warehouseActivities(deps),
   };
 }
 

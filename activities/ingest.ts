@@ -1,13 +1,16 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { ActivityDeps } from './deps';
-import { heartbeat } from './heartbeat';
+import { contractBrokenIsFinal } from './failures';
+import { heartbeat, statementOptions } from './heartbeat';
 import { batchIdsIn } from './raw-zone';
 import { completeLandingFiles, fileFacts, missingColumns, moveInto, writeReason, type LandingFile } from '../lib/landing';
+import { executeJob } from '../lib/jobs';
+import { commitSettings } from '../lib/pure/delta';
+import { ensureWarehouse } from '../lib/warehouse-setup';
 import {
   batchIdOf,
   datasetOf,
-  ingestedFilesDir,
   ingestedFilesPath,
   manifestPath,
   manifestsDir,
@@ -41,10 +44,9 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
 
-  async function prepareTables(): Promise<void> {
-    for (const statement of loadJob('ingested_files', { database, location: ingestedFilesDir(root) })) {
-      await hive.execute(statement);
-    }
+  /** The warehouse's tables, created or migrated (a migration heartbeats through its statements). */
+  async function prepareTables(batchId: string): Promise<void> {
+    await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ batchId, step: 'tables' }) }));
   }
 
   /** (file name, sha256) of every file earlier batches ingested, with the batch that did. */
@@ -119,7 +121,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
         return { batchId, hour, ingested: 0, duplicate: 0, rejected: 0, rejectedByReason: {}, waiting, resumed: false, deferred };
       }
 
-      await prepareTables();
+      await prepareTables(batchId);
       const earlier = await previouslyIngested(batchId);
       const files: ManifestFile[] = [];
       for (const [index, local] of complete.entries()) {
@@ -166,8 +168,12 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
         }),
       );
       heartbeat({ step: 'commit', files: files.length });
-      await hdfs.putAtomic(ingestedFilesPath(root, batchId), rows.join('\n') + (rows.length > 0 ? '\n' : ''), { overwrite: true });
-      for (const statement of loadJob('ingested_files_partition', { database, batch_id: batchId })) await hive.execute(statement);
+      const staged = ingestedFilesPath(root, batchId);
+      await hdfs.putAtomic(staged, rows.join('\n') + (rows.length > 0 ? '\n' : ''), { overwrite: true });
+      await executeJob(hive, 'ingested_files', { database, batch_id: batchId, path: staged }, {
+        ...statementOptions({ batchId, step: 'commit' }),
+        settings: commitSettings({ kind: 'batch', batch_id: batchId, step: 'ingest' }),
+      });
       await hdfs.putAtomic(manifestPath(root, batchId), JSON.stringify(manifest, null, 2) + '\n', { overwrite: false });
       await settleLocalFiles(manifest, landing, false);
       const summary = summarize(manifest, waiting, false);

@@ -1,8 +1,11 @@
 import { heartbeat, statementOptions } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
+import { contractBrokenIsFinal, failureTypes } from './failures';
 import { batchIdsIn, isBatchId } from './raw-zone';
 import { executeJob, queryJob as queryJobRows } from '../lib/jobs';
+import { commitSettings } from '../lib/pure/delta';
+import { ensureWarehouse } from '../lib/warehouse-setup';
 import {
   datasets,
   hourTimestamp,
@@ -20,17 +23,20 @@ import { csvSchema } from '../lib/pure/csv-schema';
 import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
 
 /**
- * The process step of the hourly batch: one committed batch (its manifest) into the Hive star
+ * The process step of the hourly batch: one committed batch (its manifest) into the Delta star
  * schema, exactly once. The SQL is in `jobs/` (one file per table or step); this file only orders
- * the steps, fills their parameters from the manifest, heartbeats between and during statements,
- * and writes the processed marker last.
+ * the steps, fills their parameters from the manifest, tags each commit with the batch and step,
+ * heartbeats between and during statements, and writes the processed marker last.
  *
- * Exactly once: every step is idempotent (stages are rebuilt, targets overwritten from them, the
- * fact upserted by transaction id), so a rerun after a crash at any step converges to the tables a
- * clean run gives; the marker `<root>/raw/_processed/<batch>.json` is written only after the last
- * step, and a batch with a marker is not touched again. Batches must be processed one at a time, in
- * batch order (the stages are shared and the type-2 dimensions are built forward in time): a batch
- * older than one already processed is refused with `CONTRACT_BROKEN`.
+ * Exactly once: each step that writes a published table is one atomic Delta commit (a MERGE, or a
+ * REPLACE WHERE of the batch's rows), so a crash leaves every table at its last commit; and each is
+ * idempotent (the stages are rebuilt from the raw files, and a MERGE whose batch is already in finds
+ * nothing to change and commits nothing), so a rerun after a crash at any moment converges to the
+ * tables a clean run gives. The marker `<root>/raw/_processed/<batch>.json` is written only after
+ * the last step, and a batch with a marker is not touched again. Batches must be processed one at a
+ * time, in batch order (the stages are shared and the type-2 dimensions are built forward in time):
+ * a batch older than one already processed, or with an older one still pending, is refused with
+ * `CONTRACT_BROKEN`.
  */
 
 /** The steps of one batch, in order. */
@@ -44,7 +50,6 @@ export const processSteps = [
   'product_dim',
   'fact_plan',
   'fact',
-  'fact_emptied_partitions',
 ] as const;
 export type ProcessStep = (typeof processSteps)[number];
 
@@ -78,9 +83,7 @@ export interface ProcessSummary {
 /** How many replaced transactions are logged one by one per batch (the count is always in the summary). */
 const maxLoggedChanges = 100;
 
-/** The non-retryable failure types the hourly workflow knows (`nonRetryableErrorTypes`). */
-const contractBroken = 'CONTRACT_BROKEN';
-const invalidInput = 'INVALID_INPUT';
+const { contractBroken, invalidInput } = failureTypes;
 
 interface SummaryRow {
   fact_new: number;
@@ -161,8 +164,9 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     return { dataset, fileName, rawPath, columns };
   }
 
+  /** Runs a job of a step; its Delta commits name the batch and the step (DESCRIBE HISTORY's userMetadata). */
   async function runJob(batchId: string, step: string, job: string, params: SqlParams): Promise<void> {
-    await executeJob(hive, job, params, statementOptions({ batchId, step }));
+    await executeJob(hive, job, params, { ...statementOptions({ batchId, step }), settings: commitSettings({ kind: 'batch', batch_id: batchId, step }) });
   }
 
   async function queryJob<T>(batchId: string, step: string, job: string, params: SqlParams): Promise<T[]> {
@@ -173,8 +177,10 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     const { batchId, hour } = manifest;
     const validFrom = `${hourTimestamp(hour)}Z`; // UTC whatever the session's time zone
     switch (step) {
-      case 'ddl':
-        return runJob(batchId, step, 'ddl', { database });
+      case 'ddl': {
+        await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ batchId, step }) }));
+        return;
+      }
       case 'stage': {
         await runJob(batchId, step, 'stage_reset', { database });
         const files = rawFilesOf(manifest);
@@ -203,14 +209,6 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
         return runJob(batchId, step, 'sales_transactions_fact_plan', { database, batch_id: batchId });
       case 'fact':
         return runJob(batchId, step, 'sales_transactions_fact', { database });
-      case 'fact_emptied_partitions': {
-        const emptied = await queryJob<{ transaction_date: string }>(batchId, step, 'sales_transactions_fact_emptied', { database });
-        for (const { transaction_date } of emptied) {
-          await runJob(batchId, step, 'sales_transactions_fact_drop_partition', { database, transaction_date });
-          log.info({ batchId, transactionDate: transaction_date }, 'dropped an emptied fact partition');
-        }
-        return;
-      }
     }
   }
 
@@ -258,9 +256,16 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
 
   async function prepare(batchId: string): Promise<BatchManifest> {
     if (!isBatchId(batchId)) throw ApplicationFailure.nonRetryable(`"${batchId}" is not a batch id (YYYY-MM-DDTHH)`, invalidInput);
-    const later = (await batchIdsIn(hdfs, processedDir(root))).filter((processed) => processed > batchId).sort();
+    const processed = await batchIdsIn(hdfs, processedDir(root));
+    const later = processed.filter((other) => other > batchId);
     if (later.length > 0) {
       throw ApplicationFailure.nonRetryable(`batch ${batchId} is older than the processed batch ${later[later.length - 1]}: batches are processed in time order`, contractBroken);
+    }
+    // A revert makes earlier batches pending again; one listed before it must wait for them.
+    const done = new Set(processed);
+    const earlier = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other < batchId && !done.has(other));
+    if (earlier.length > 0) {
+      throw ApplicationFailure.nonRetryable(`batch ${batchId} has an older batch still pending (${earlier[0]}): batches are processed in time order`, contractBroken);
     }
     return readManifest(batchId);
   }

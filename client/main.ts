@@ -15,6 +15,7 @@ import { runStream } from './stream';
 import { runProduce, type ProduceOptions } from './produce';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
+import { runBatchRevert, runHistory, runWarehouseMaintenance, runWarehouseMigrate, type RunWarehouseMaintenanceOptions } from './warehouse';
 
 /** What every command gets: the validated config and a logger on stderr. */
 export interface CommandContext {
@@ -93,6 +94,35 @@ function program(): Command {
     .option('--full-repair', 'first point every app_events partition at its newest complete version on disk (registers lost hours, drops vanished ones)')
     .option('--wait', 'wait for the end and print the summary')
     .action((options: RunStreamMaintenanceOptions) => runStreamMaintenance(context(), options));
+
+  run
+    .command('warehouse-maintenance')
+    .description('compact and cluster every Delta table of the warehouse (OPTIMIZE), then delete the files past the retention (VACUUM)')
+    .option('--date <date>', 'the maintenance date YYYY-MM-DD (its workflow id); default: today in QPIPE_SCHEDULE_TIMEZONE')
+    .option('--wait', 'wait for the end and print the summary')
+    .action((options: RunWarehouseMaintenanceOptions) => runWarehouseMaintenance(context(), options));
+
+  qpipe
+    .command('history')
+    .description("the warehouse's Delta commits, newest first: version, time, the batch (or maintenance, revert, migration) that made each, operation, rows added and removed")
+    .argument('[table]', 'one table (default: every Delta table of the warehouse)')
+    .addOption(formatOption())
+    .action((table: string | undefined, options: { format: OutputFormat }) => runHistory(context(), table, options));
+
+  const batch = qpipe.command('batch').description('operate on one batch of the hourly pipeline');
+  batch
+    .command('revert')
+    .description('restore the star tables to before the batch; it and every later batch become pending, and the next hourly run reprocesses them in order')
+    .argument('<batch_id>', 'the batch, YYYY-MM-DDTHH')
+    .option('--yes', 'do not ask for confirmation')
+    .action((batchId: string, options: { yes?: boolean }) => runBatchRevert(context(), batchId, options));
+
+  qpipe
+    .command('warehouse')
+    .description('the warehouse itself')
+    .command('migrate')
+    .description('create the warehouse tables, or convert a warehouse of the old layout (plain Parquet) to Delta, checking every row (the hourly batch also does this)')
+    .action(() => runWarehouseMigrate(context()));
 
   const schedules = qpipe
     .command('schedules')

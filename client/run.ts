@@ -90,7 +90,7 @@ export function formatStreamMaintenanceSummary(result: StreamMaintenanceResult, 
  * Starts the workflow under its business id, or joins the run already going under it; prints the
  * id and the run's Temporal UI address, and with `wait` the summary of its result.
  */
-async function startOrJoin<I, R>(
+export async function startOrJoin<I, R>(
   config: Config,
   workflow: (input: I) => Promise<R>,
   workflowId: string,

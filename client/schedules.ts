@@ -5,6 +5,10 @@ import { createTemporalClient } from '../lib/temporal';
 import type { Column, Row } from '../lib/hive-client';
 import { formatRows, type OutputFormat } from './format';
 import type { CommandContext } from './main';
+import { dailyDump } from '../workflows/daily-dump';
+import { hourlyBatch } from '../workflows/hourly-batch';
+import { streamMaintenance } from '../workflows/stream-maintenance';
+import { warehouseMaintenance } from '../workflows/warehouse-maintenance';
 
 /**
  * The durable schedules of qpipe, one per pipeline. The policies, chosen on purpose:
@@ -15,7 +19,8 @@ import type { CommandContext } from './main';
  *   first one started, the others buffered) and runs them oldest first when it comes back.
  * - **Catch-up window** (a Temporal server that was down): the hourly pipelines take every missed
  *   hour of the last 3 days, the daily dump every missed day of the last 7. An outage longer than
- *   that is a backfill (`qpipe backfill`), decided by a person.
+ *   that is a backfill (`qpipe backfill`), decided by a person. The warehouse maintenance takes
+ *   the last missed day only: one run tidies everything before it.
  * - **Logical time.** The action's input carries no time: each run takes its slot from the
  *   schedule's action time (`TemporalScheduledStartTime`) — the UTC hour it falls in for the hourly
  *   batch, the previous day in `QPIPE_SCHEDULE_TIMEZONE` for the daily dump.
@@ -23,14 +28,15 @@ import type { CommandContext } from './main';
  *   every hour (UTC), the daily dump at `QPIPE_DAILY_DUMP_AT` (01:00) in `QPIPE_SCHEDULE_TIMEZONE`
  *   (UTC). Maintenance compacts the hours before its slot: at minute 5 the previous hour has been
  *   closed for longer than the stream's rotation interval (60 s). Both run their activities on the
- *   batch lane, one at a time.
+ *   batch lane, one at a time. The warehouse maintenance (OPTIMIZE, then VACUUM, on the batch lane
+ *   too) at `QPIPE_WAREHOUSE_MAINTENANCE_AT` (02:00) in `QPIPE_SCHEDULE_TIMEZONE`, for that date.
  * - **Failures** do not pause a schedule: the next hourly run retries the batches left pending.
  * - **Run ids.** Temporal names a scheduled run `<schedule id>-<action time>`
  *   (`qpipe-hourly-batch-2026-11-24T23:05:00Z`); runs started by hand or by a backfill are
  *   `hourly-batch-<hour>` / `daily-dump-<date>`. All are idempotent per slot.
  */
 export interface PipelineSchedule {
-  /** The pipeline's name on the command line: `hourly-batch`, `daily-dump`, `stream-maintenance`. */
+  /** The pipeline's name on the command line: `hourly-batch`, `daily-dump`, `stream-maintenance`, `warehouse-maintenance`. */
   readonly name: string;
   readonly scheduleId: string;
   /** When it fires, in words (for `schedules list`). */
@@ -38,14 +44,14 @@ export interface PipelineSchedule {
   readonly options: ScheduleOptions;
 }
 
-export const scheduleNames = ['hourly-batch', 'daily-dump', 'stream-maintenance'] as const;
+export const scheduleNames = ['hourly-batch', 'daily-dump', 'stream-maintenance', 'warehouse-maintenance'] as const;
 
 const twoDigits = (n: number) => String(n).padStart(2, '0');
 
 /** The schedules `apply` wants, for this config (ids are prefixed with the task queue, `qpipe-…` by default). */
 export function pipelineSchedules(config: Config): PipelineSchedule[] {
   const { taskQueue } = config.temporal;
-  const { timeZone, dailyDumpAt, hourlyAtMinute } = config.schedules;
+  const { timeZone, dailyDumpAt, hourlyAtMinute, warehouseMaintenanceAt } = config.schedules;
   const memo = { managedBy: 'qpipe schedules apply' };
   return [
     {
@@ -55,7 +61,7 @@ export function pipelineSchedules(config: Config): PipelineSchedule[] {
       options: {
         scheduleId: `${taskQueue}-hourly-batch`,
         spec: { intervals: [{ every: '1 hour', offset: `${hourlyAtMinute} minutes` }] },
-        action: { type: 'startWorkflow', workflowType: 'hourlyBatch', workflowId: `${taskQueue}-hourly-batch`, taskQueue, args: [{}] },
+        action: { type: 'startWorkflow', workflowType: hourlyBatch, workflowId: `${taskQueue}-hourly-batch`, taskQueue, args: [{}] },
         policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '3 days', pauseOnFailure: false },
         memo,
       },
@@ -67,7 +73,7 @@ export function pipelineSchedules(config: Config): PipelineSchedule[] {
       options: {
         scheduleId: `${taskQueue}-daily-dump`,
         spec: { calendars: [{ hour: dailyDumpAt.hour, minute: dailyDumpAt.minute, comment: 'the B2B dump of the previous day' }], timezone: timeZone },
-        action: { type: 'startWorkflow', workflowType: 'dailyDump', workflowId: `${taskQueue}-daily-dump`, taskQueue, args: [{ timeZone }] },
+        action: { type: 'startWorkflow', workflowType: dailyDump, workflowId: `${taskQueue}-daily-dump`, taskQueue, args: [{ timeZone }] },
         policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '7 days', pauseOnFailure: false },
         memo,
       },
@@ -79,8 +85,20 @@ export function pipelineSchedules(config: Config): PipelineSchedule[] {
       options: {
         scheduleId: `${taskQueue}-stream-maintenance`,
         spec: { intervals: [{ every: '1 hour', offset: `${hourlyAtMinute} minutes` }] },
-        action: { type: 'startWorkflow', workflowType: 'streamMaintenance', workflowId: `${taskQueue}-stream-maintenance`, taskQueue, args: [{}] },
+        action: { type: 'startWorkflow', workflowType: streamMaintenance, workflowId: `${taskQueue}-stream-maintenance`, taskQueue, args: [{}] },
         policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '3 days', pauseOnFailure: false },
+        memo,
+      },
+    },
+    {
+      name: 'warehouse-maintenance',
+      scheduleId: `${taskQueue}-warehouse-maintenance`,
+      when: `every day at ${twoDigits(warehouseMaintenanceAt.hour)}:${twoDigits(warehouseMaintenanceAt.minute)} ${timeZone}: OPTIMIZE, then VACUUM (${config.warehouse.vacuumRetentionHours} h)`,
+      options: {
+        scheduleId: `${taskQueue}-warehouse-maintenance`,
+        spec: { calendars: [{ hour: warehouseMaintenanceAt.hour, minute: warehouseMaintenanceAt.minute, comment: 'compact, cluster and vacuum the Delta tables' }], timezone: timeZone },
+        action: { type: 'startWorkflow', workflowType: warehouseMaintenance, workflowId: `${taskQueue}-warehouse-maintenance`, taskQueue, args: [{ timeZone }] },
+        policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: '1 day', pauseOnFailure: false },
         memo,
       },
     },

@@ -1,17 +1,24 @@
--- The warehouse (specs/warehouse.md): the star schema, rejected_rows, and the process step's staging
--- tables. Parameters: database.
+-- The warehouse (specs/warehouse.md): the star schema and the operational tables ingested_files and
+-- rejected_rows as Delta Lake tables, and the process step's staging tables. Parameters: database.
 --
--- Every table is a Parquet data-source table (`USING parquet`): Spark reads and writes it natively
--- and, through the table option `partitionOverwriteMode = dynamic`, an INSERT OVERWRITE of the fact
--- rewrites only the partitions its rows fall in, whatever the session's setting. Ids stay STRING (the
--- source's ids are opaque text; cast them to order numerically); surrogate keys are BIGINT. Extra
--- columns beyond the contract: `batch_id` on the dimensions (the batch that opened the version, or
--- last changed the product), and on the fact `replaced_batch_id` (the batch whose row this one
--- replaced), `source_file`, `line_number` (lineage) and `content_hash` (replay detection).
+-- Delta: every write is one atomic commit in the table's log (a crash leaves the table at its last
+-- commit), upserts are MERGEs that rewrite only what changed, and DESCRIBE HISTORY names the batch of
+-- each commit (its userMetadata). Deletion vectors are on: a MERGE that updates or deletes a few rows
+-- marks them in a small side file instead of rewriting the Parquet file that holds them; the daily
+-- warehouse maintenance (OPTIMIZE) folds them away with the hours' small files.
+--
+-- The fact is not partitioned: an hourly drop spreads over hundreds of dates, so date partitions
+-- meant hundreds of two-row files an hour. It is clustered by transaction_date (liquid clustering):
+-- OPTIMIZE lays rows out by date, and a filter on the date skips files by their min/max statistics.
+-- Ids stay STRING (the source's ids are opaque text; cast them to order numerically); surrogate keys
+-- are BIGINT. Extra columns beyond the contract: `batch_id` on the dimensions (the batch that opened
+-- the version, or last changed the product), and on the fact `replaced_batch_id` (the batch whose row
+-- this one replaced), `source_file`, `line_number` (lineage) and `content_hash` (replay detection).
 CREATE DATABASE IF NOT EXISTS :database;
 
 CREATE TABLE IF NOT EXISTS :database.sales_transactions_fact (
   transaction_id STRING,
+  transaction_date DATE,
   customer_id STRING,
   customer_key BIGINT,
   product_id STRING,
@@ -35,12 +42,11 @@ CREATE TABLE IF NOT EXISTS :database.sales_transactions_fact (
   replaced_batch_id STRING,
   source_file STRING,
   line_number BIGINT,
-  content_hash STRING,
-  transaction_date DATE
+  content_hash STRING
 )
-USING parquet
-PARTITIONED BY (transaction_date)
-OPTIONS ('partitionOverwriteMode' = 'dynamic');
+USING delta
+CLUSTER BY (transaction_date)
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
 CREATE TABLE IF NOT EXISTS :database.customer_dim (
   customer_key BIGINT,
@@ -53,7 +59,8 @@ CREATE TABLE IF NOT EXISTS :database.customer_dim (
   is_current BOOLEAN,
   batch_id STRING
 )
-USING parquet;
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
 CREATE TABLE IF NOT EXISTS :database.product_dim (
   product_key BIGINT,
@@ -62,7 +69,8 @@ CREATE TABLE IF NOT EXISTS :database.product_dim (
   product_category STRING,
   batch_id STRING
 )
-USING parquet;
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
 CREATE TABLE IF NOT EXISTS :database.sales_agent_dim (
   sales_agent_key BIGINT,
@@ -74,7 +82,8 @@ CREATE TABLE IF NOT EXISTS :database.sales_agent_dim (
   is_current BOOLEAN,
   batch_id STRING
 )
-USING parquet;
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
 CREATE TABLE IF NOT EXISTS :database.branch_dim (
   branch_key BIGINT,
@@ -87,23 +96,41 @@ CREATE TABLE IF NOT EXISTS :database.branch_dim (
   is_current BOOLEAN,
   batch_id STRING
 )
-USING parquet;
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
--- One partition per batch, replaced whole by each run of the batch (INSERT OVERWRITE … PARTITION).
+-- A batch's rows are replaced whole by each run of the batch (INSERT … REPLACE WHERE batch_id).
 CREATE TABLE IF NOT EXISTS :database.rejected_rows (
+  batch_id STRING,
   dataset STRING,
   source_file STRING,
   line_number BIGINT,
   reason STRING,
   raw_line STRING,
-  rejected_at TIMESTAMP,
-  batch_id STRING
+  rejected_at TIMESTAMP
 )
-USING parquet
-PARTITIONED BY (batch_id);
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
--- Staging: rebuilt by every run of a batch, read by the next step. Spark refuses to overwrite a table
--- it reads, so each target is computed into its stage, then copied over the target.
+-- One row per landing file a batch saw (ingested, duplicate or rejected); the ingest replaces a
+-- batch's rows whole from the JSON lines it staged on HDFS (ingested_files_load.sql).
+CREATE TABLE IF NOT EXISTS :database.ingested_files (
+  batch_id STRING,
+  file_name STRING,
+  dataset STRING,
+  sha256 STRING,
+  bytes BIGINT,
+  status STRING,
+  reason STRING,
+  detail STRING,
+  raw_path STRING,
+  ingested_at TIMESTAMP
+)
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+
+-- Staging: scratch Parquet tables rebuilt by every run of a batch from its raw files, read by the
+-- steps after. A crash while one is written leaves nothing published: the retry rebuilds it.
 CREATE TABLE IF NOT EXISTS :database._stage_transactions (
   batch_id STRING,
   file_seq INT,
@@ -164,22 +191,15 @@ CREATE TABLE IF NOT EXISTS :database._stage_sales_agents (
 )
 USING parquet;
 
-CREATE TABLE IF NOT EXISTS :database._stage_branch_dim LIKE :database.branch_dim USING parquet;
-CREATE TABLE IF NOT EXISTS :database._stage_sales_agent_dim LIKE :database.sales_agent_dim USING parquet;
-CREATE TABLE IF NOT EXISTS :database._stage_customer_dim LIKE :database.customer_dim USING parquet;
-CREATE TABLE IF NOT EXISTS :database._stage_product_dim LIKE :database.product_dim USING parquet;
-
--- The fact merge's plan: one row per candidate version of each incoming transaction id (the
--- incoming row, and every stored row of that id) with its role: add, keep, remove or skip.
+-- The fact merge's plan: one row per incoming transaction id, with its action and whether it is written.
 CREATE TABLE IF NOT EXISTS :database._stage_fact_plan (
   transaction_id STRING,
   transaction_date DATE,
   batch_id STRING,
   content_hash STRING,
-  origin STRING,
-  role STRING,
   action STRING,
   replaced_batch_id STRING,
+  written BOOLEAN,
   customer_id STRING,
   customer_key BIGINT,
   product_id STRING,
@@ -202,36 +222,5 @@ CREATE TABLE IF NOT EXISTS :database._stage_fact_plan (
   source_file STRING,
   line_number BIGINT,
   email_missing BOOLEAN
-)
-USING parquet;
-
--- The new content of every fact partition the batch touches (not partitioned itself).
-CREATE TABLE IF NOT EXISTS :database._stage_fact (
-  transaction_id STRING,
-  customer_id STRING,
-  customer_key BIGINT,
-  product_id STRING,
-  product_key BIGINT,
-  sales_agent_id STRING,
-  sales_agent_key BIGINT,
-  branch_id STRING,
-  branch_key BIGINT,
-  offer_number INT,
-  discount_percentage INT,
-  units INT,
-  unit_price DECIMAL(10,2),
-  total_paid_price DECIMAL(12,2),
-  is_online BOOLEAN,
-  payment_method STRING,
-  shipping_street STRING,
-  shipping_city STRING,
-  shipping_state STRING,
-  shipping_postal_code STRING,
-  batch_id STRING,
-  replaced_batch_id STRING,
-  source_file STRING,
-  line_number BIGINT,
-  content_hash STRING,
-  transaction_date DATE
 )
 USING parquet;

@@ -3,7 +3,7 @@
 WITH final AS (
   SELECT transaction_id, replaced_batch_id, CAST(transaction_date AS STRING) AS transaction_date
   FROM :database._stage_fact_plan
-  WHERE origin = 'incoming' AND action = 'changed'
+  WHERE action = 'changed'
 )
 
 SELECT * FROM final ORDER BY transaction_id LIMIT :max_rows;

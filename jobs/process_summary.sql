@@ -3,7 +3,7 @@
 -- so a rerun after an interruption reports what a clean run would have. Warnings count the fact
 -- rows the batch wrote (new or changed). Parameters: database, batch_id.
 WITH plan AS (
-  SELECT * FROM :database._stage_fact_plan WHERE origin = 'incoming'
+  SELECT * FROM :database._stage_fact_plan
 ),
 
 fact_counts AS (

@@ -1,8 +1,8 @@
--- The batch's rejected lines, with their reason, file, line number and raw text: the batch's
--- partition of rejected_rows, replaced whole (a rerun gives the same rows, never more).
--- Parameters: database, batch_id, rejected_at (the manifest's ingestedAt: fixed for the batch, so a
--- rerun writes identical rows).
-INSERT OVERWRITE TABLE :database.rejected_rows PARTITION (batch_id = :batch_id)
+-- The batch's rejected lines, with their reason, file, line number and raw text: the batch's rows of
+-- rejected_rows replaced whole in one commit (INSERT … REPLACE WHERE), so a rerun gives the same
+-- rows, never more. Parameters: database, batch_id, rejected_at (the manifest's ingestedAt: fixed
+-- for the batch, so a rerun writes identical rows).
+INSERT INTO :database.rejected_rows REPLACE WHERE batch_id = :batch_id
 WITH transactions AS (
   SELECT 'sales_transactions' AS dataset, source_file, line_number, reason, raw_line
   FROM :database._stage_transactions
@@ -22,7 +22,7 @@ sales_agents AS (
 ),
 
 final AS (
-  SELECT dataset, source_file, line_number, reason, raw_line, CAST(:rejected_at AS TIMESTAMP) AS rejected_at
+  SELECT :batch_id AS batch_id, dataset, source_file, line_number, reason, raw_line, CAST(:rejected_at AS TIMESTAMP) AS rejected_at
   FROM (
     SELECT * FROM transactions
     UNION ALL

@@ -22,6 +22,7 @@ export interface Config {
   readonly kafka: KafkaConfig;
   readonly temporal: TemporalConfig;
   readonly schedules: SchedulesConfig;
+  readonly warehouse: WarehouseConfig;
   readonly stream: StreamConfig;
   readonly stack: StackConfig;
 }
@@ -45,6 +46,15 @@ export interface StreamConfig {
   readonly sourceOffsetMinutes: number;
 }
 
+/** The Delta warehouse's upkeep (the daily warehouse maintenance). */
+export interface WarehouseConfig {
+  /**
+   * VACUUM keeps the files of every version younger than this, `QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS`
+   * (168: 7 days, Delta's own default): time travel and `qpipe batch revert` reach back this far.
+   */
+  readonly vacuumRetentionHours: number;
+}
+
 /** When the durable schedules fire (`qpipe schedules apply`). */
 export interface SchedulesConfig {
   /** IANA time zone of the daily dump's time and of its "previous day", `QPIPE_SCHEDULE_TIMEZONE` (UTC). */
@@ -53,6 +63,8 @@ export interface SchedulesConfig {
   readonly dailyDumpAt: { readonly hour: number; readonly minute: number };
   /** Minute past each hour of the hourly batch (and stream maintenance), `QPIPE_HOURLY_AT_MINUTE` (5). */
   readonly hourlyAtMinute: number;
+  /** Local time of the daily warehouse maintenance, `QPIPE_WAREHOUSE_MAINTENANCE_AT` `HH:MM` (02:00). */
+  readonly warehouseMaintenanceAt: { readonly hour: number; readonly minute: number };
 }
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -238,6 +250,10 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       timeZone: read.timeZone('QPIPE_SCHEDULE_TIMEZONE', 'UTC'),
       dailyDumpAt: read.timeOfDay('QPIPE_DAILY_DUMP_AT', '01:00'),
       hourlyAtMinute: read.minute('QPIPE_HOURLY_AT_MINUTE', 5),
+      warehouseMaintenanceAt: read.timeOfDay('QPIPE_WAREHOUSE_MAINTENANCE_AT', '02:00'),
+    },
+    warehouse: {
+      vacuumRetentionHours: read.positiveInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

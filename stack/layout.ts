@@ -12,6 +12,8 @@ export function stackLayout(dir: string) {
     temporalTestServerBin: path.join(python, 'bin', 'temporal-test-server'),
     kafkaLib: path.join(dir, 'kafka', 'lib'),
     hadoopLib: path.join(dir, 'hadoop', 'lib'),
+    /** delta-spark and delta-storage, on the Thrift Server's classpath. */
+    deltaLib: path.join(dir, 'delta', 'lib'),
     /** Records what was installed (versions and pom digests), so a second `up` installs nothing. */
     installStamp: path.join(dir, 'installed.json'),
     /** Generated service configs, rewritten on every `up` from the config's ports and heaps. */

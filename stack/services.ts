@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -192,6 +192,14 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     'spark.sql.warehouse.dir': `${hdfsUri}${config.hdfs.root}/warehouse`,
     'spark.sql.shuffle.partitions': '4',
     'spark.sql.session.timeZone': 'UTC',
+    // Delta Lake, the star schema's table format, in Spark's own session catalog (so in the Hive
+    // metastore beside app_events' Parquet table); its jars come from stack/delta.
+    'spark.jars': deltaJars(layout).join(','),
+    'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
+    'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
+    // A table's state is rebuilt from its log with this many tasks (default 50, sized for clusters):
+    // on two cores and small logs, fifty tasks cost more than the work.
+    'spark.databricks.delta.snapshotPartitions': '2',
     'spark.hadoop.fs.defaultFS': hdfsUri,
     'spark.hadoop.dfs.client.use.datanode.hostname': 'true',
     // Closing an HDFS file waits for the NameNode to see the last block; the client's first retry
@@ -231,6 +239,15 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     env: { SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_PYTHON: path.join(layout.python, 'bin', 'python') },
     cwd: stateDir,
   };
+}
+
+/** The Delta jars the install copied (none before it ran: then Spark starts without Delta and the ddl step fails loudly). */
+function deltaJars(layout: StackLayout): string[] {
+  try {
+    return readdirSync(layout.deltaLib).filter((file) => file.endsWith('.jar')).sort().map((file) => path.join(layout.deltaLib, file));
+  } catch {
+    return [];
+  }
 }
 
 async function writeHadoopConf(dir: string, config: Config, stateDir: string): Promise<void> {

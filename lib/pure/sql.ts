@@ -9,10 +9,16 @@ export interface SqlIdentifier {
   readonly identifier: string;
 }
 
-export type SqlValue = string | number | boolean | null | SqlIdentifier;
+/** A list of identifiers (columns): rendered bare, comma-separated, each after the same check. */
+export interface SqlIdentifierList {
+  readonly identifiers: readonly string[];
+}
+
+export type SqlValue = string | number | boolean | null | SqlIdentifier | SqlIdentifierList;
 export type SqlParams = Readonly<Record<string, SqlValue>>;
 
 export const sqlIdentifier = (identifier: string): SqlIdentifier => ({ identifier });
+export const sqlIdentifiers = (identifiers: readonly string[]): SqlIdentifierList => ({ identifiers });
 
 /** A Spark SQL string literal: single-quoted, with backslashes and quotes escaped. */
 export function sqlString(value: string): string {
@@ -27,8 +33,12 @@ function literal(name: string, value: SqlValue): string {
     if (!Number.isFinite(value)) throw new RangeError(`SQL parameter :${name} is not a finite number`);
     return String(value);
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(value.identifier)) throw new RangeError(`SQL parameter :${name} is not a plain identifier: "${value.identifier}"`);
-  return value.identifier;
+  const identifiers = 'identifiers' in value ? value.identifiers : [value.identifier];
+  if (identifiers.length === 0) throw new RangeError(`SQL parameter :${name} is an empty list of identifiers`);
+  for (const identifier of identifiers) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(identifier)) throw new RangeError(`SQL parameter :${name} is not a plain identifier: "${identifier}"`);
+  }
+  return identifiers.join(', ');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { renderSql, splitStatements, sqlIdentifier, sqlString } from '../../lib/pure/sql';
+import { renderSql, splitStatements, sqlIdentifier, sqlIdentifiers, sqlString } from '../../lib/pure/sql';
 import { csvSchema } from '../../lib/pure/csv-schema';
 
 describe('renderSql', () => {
@@ -19,6 +19,12 @@ describe('renderSql', () => {
     expect(() => renderSql('SELECT 1', { a: 1 })).toThrow('SQL parameters not in the template: a');
     expect(() => renderSql('SELECT * FROM :db.t', { db: sqlIdentifier('q; DROP TABLE x') })).toThrow('SQL parameter :db is not a plain identifier: "q; DROP TABLE x"');
     expect(() => renderSql('SELECT :n', { n: Number.NaN })).toThrow('SQL parameter :n is not a finite number');
+  });
+
+  it('renders a list of identifiers comma-separated, checking each, and refuses an empty list', () => {
+    expect(renderSql('SELECT :columns FROM t', { columns: sqlIdentifiers(['a', 'b_2']) })).toBe('SELECT a, b_2 FROM t');
+    expect(() => renderSql('SELECT :columns FROM t', { columns: sqlIdentifiers(['a', 'b) FROM x --']) })).toThrow('SQL parameter :columns is not a plain identifier: "b) FROM x --"');
+    expect(() => renderSql('SELECT :columns FROM t', { columns: sqlIdentifiers([]) })).toThrow('SQL parameter :columns is an empty list of identifiers');
   });
 
   it('quotes a value that tries to close its string', () => {
