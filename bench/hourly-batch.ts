@@ -1,25 +1,30 @@
-// Benchmark of the hourly batch on the local stack: one generated drop of 1,000,000 transactions
-// (about 140 MB) is ingested and processed by the same activities the worker runs, and in the same
-// run the engine's floor is measured: one Spark SQL statement that only converts the same CSV to a
-// Parquet table. Beside it, the same conversion into the fact's layout (Parquet partitioned by
-// transaction_date, which specs/warehouse.md makes the fact's partition column): what writing the
-// rows where the contract puts them costs at least. Prints ingest MB/s, process rows/s, end-to-end
-// seconds, the ratios to both floors, and this Node process's peak resident memory.
-// Usage: npx tsx bench/hourly-batch.ts [rows]
-// It uses its own HDFS root and database, deleted at the end.
+// Benchmark of the hourly batch on the local stack, with the activities the worker runs, every
+// ratio measured in the same run:
+//
+// 1. An ordinary hour (1,500 sales) as the fact grows: the same drop processed as the second hour
+//    of a small warehouse and as the hour after a bulk load of N sales (default 1,000,000). Each
+//    step's time is printed (from the `process step done` log lines); target: big ≤ 1.3 × small.
+// 2. The bulk load of N sales against the engine's floor: one statement that converts the same CSV
+//    file into a Delta table (target ≤ 3 ×).
+// 3. The daily maintenance's OPTIMIZE on the big warehouse: each table's files and bytes before and
+//    after, and the files a filter on one transaction date reads (from the Delta log's statistics).
+//
+// Usage: npx tsx bench/hourly-batch.ts [rows]. Its own HDFS roots and databases, deleted at the end.
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import { createActivities } from '../activities';
-import { loadConfig } from '../lib/config';
+import { loadConfig, type Config } from '../lib/config';
 import { generateDrops } from '../lib/generate/drops';
 import { HdfsClient } from '../lib/hdfs-client';
 import { HiveClient } from '../lib/hive-client';
-import { createLogger } from '../lib/log';
+import { filesForDate } from './delta-files';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-const hour = '2030-01-01T00';
+const hourDropRows = 1_500;
 
 async function seconds<T>(action: () => Promise<T>): Promise<[T, number]> {
   const started = process.hrtime.bigint();
@@ -27,10 +32,29 @@ async function seconds<T>(action: () => Promise<T>): Promise<[T, number]> {
   return [result, Number(process.hrtime.bigint() - started) / 1e9];
 }
 
-async function main(): Promise<void> {
-  const id = randomUUID().slice(0, 8);
-  const local = await mkdtemp(path.join(tmpdir(), 'qpipe-bench-batch-'));
-  const config = loadConfig({
+/** Each `process step done` line of a batch: step → ms. */
+const stepTimes = new Map<string, Map<string, number>>();
+const log = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.includes('process step done')) continue;
+        const entry = JSON.parse(line) as { batchId: string; step: string; ms: number; database: string };
+        const key = `${entry.database}/${entry.batchId}`;
+        if (!stepTimes.has(key)) stepTimes.set(key, new Map());
+        stepTimes.get(key)!.set(entry.step, entry.ms);
+      }
+      done();
+    },
+  }),
+);
+
+/** A warehouse of its own: config, clients and activities, and a landing dir to drop files into. */
+async function warehouse(name: string) {
+  const id = `${name}_${randomUUID().slice(0, 8)}`;
+  const local = await mkdtemp(path.join(tmpdir(), `qpipe-bench-${name}-`));
+  const config: Config = loadConfig({
     ...process.env,
     QPIPE_HDFS_ROOT: `/qpipe-bench/${id}`,
     QPIPE_HIVE_DATABASE: `bench_${id}`,
@@ -39,57 +63,102 @@ async function main(): Promise<void> {
     QPIPE_REJECTED_DIR: path.join(local, 'rejected'),
     QPIPE_LANDING_SETTLE_MS: '0',
     QPIPE_HDFS_TIMEOUT_MS: '600000',
+    QPIPE_HIVE_STATEMENT_TIMEOUT_MS: '3600000',
   });
-  const log = createLogger('warn');
   const hdfs = new HdfsClient(config.hdfs, log);
   const hive = new HiveClient(config.hive, log);
   await hive.connect();
-  const activities = createActivities({ config, hdfs, hive, log });
+  const activities = createActivities({ config, hdfs, hive, log: log.child({ database: config.hive.database }) });
+  return {
+    config,
+    hdfs,
+    hive,
+    activities,
+    /** Generates a drop of `count` sales and lands it. */
+    async land(seed: string, count: number): Promise<{ csvBytes: number; transactionsFile: string }> {
+      const out = path.join(local, `drop-${seed}`);
+      const summary = await generateDrops({ outDir: out, groups: 1, rows: count, seed });
+      await rm(config.dirs.landing, { recursive: true, force: true });
+      await rename(path.join(out, 'group1'), config.dirs.landing);
+      const transactions = summary.files.find((file) => file.family === 'salesTransactions')!;
+      return { csvBytes: summary.bytes, transactionsFile: path.basename(transactions.path) };
+    },
+    /** Ingests the landing dir as `hour`'s batch and processes it: seconds of each, and the process's step times. */
+    async runHour(hour: string) {
+      const [ingest, ingestSeconds] = await seconds(() => activities.ingestLanding(hour));
+      const [, processSeconds] = await seconds(async () => {
+        for (const batchId of await activities.listPendingBatches()) await activities.processBatch(batchId);
+      });
+      return { ingest, ingestSeconds, processSeconds, steps: stepTimes.get(`${config.hive.database}/${hour}`) ?? new Map<string, number>() };
+    },
+    async close(): Promise<void> {
+      await hive.execute(`DROP DATABASE IF EXISTS ${config.hive.database} CASCADE`).catch(() => undefined);
+      await hive.close();
+      await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
+      await rm(local, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const small = await warehouse('small');
+  const big = await warehouse('big');
+  const [warmHour, bulkHour, hour] = ['2030-01-01T00', '2030-01-01T00', '2030-01-01T01'];
   try {
-    console.log(`qpipe hourly batch benchmark: ${rows.toLocaleString('en-US')} transactions, 2 cores`);
-    const summary = await generateDrops({ outDir: local, groups: 1, rows, seed: 'bench' });
-    await rename(path.join(local, 'group1'), config.dirs.landing);
-    const transactions = summary.files.find((file) => file.family === 'salesTransactions')!;
-    const megabytes = summary.bytes / 1e6;
+    console.log(`qpipe hourly batch benchmark: a ${hourDropRows.toLocaleString('en-US')}-sale hour over a small fact and over ${rows.toLocaleString('en-US')} sales; 2 cores`);
 
-    const [ingest, ingestSeconds] = await seconds(() => activities.ingestLanding(hour));
-    const [processed, processSeconds] = await seconds(async () => {
-      const pending = await activities.listPendingBatches();
-      const results = [];
-      for (const batchId of pending) results.push(await activities.processBatch(batchId));
-      return results;
-    });
-    const endToEnd = ingestSeconds + processSeconds;
+    // 1a. the hour over a small fact: a first hour of 1,500 sales, then the measured one
+    await small.land('warm', hourDropRows);
+    await small.runHour(warmHour);
+    await small.land('hour', hourDropRows);
+    const overSmall = await small.runHour(hour);
 
-    const rawPath = `${config.hdfs.root}/raw/batch/sales_transactions/ingest_date=2030-01-01/ingest_hour=00/${hour}/${path.basename(transactions.path)}`;
-    await hive.execute(`CREATE DATABASE IF NOT EXISTS ${config.hive.database}`);
-    const [, floorSeconds] = await seconds(() =>
-      hive.execute(
-        `CREATE TABLE ${config.hive.database}.floor_csv_to_parquet USING parquet AS SELECT * FROM csv.\`${rawPath}\``,
-        { timeoutMs: 3_600_000 },
-      ),
-    );
+    // 2. the bulk load, and the engine's floor on the same file
+    const { csvBytes, transactionsFile } = await big.land('bench', rows);
+    const bulk = await big.runHour(bulkHour);
+    const rawPath = `${big.config.hdfs.root}/raw/batch/sales_transactions/ingest_date=2030-01-01/ingest_hour=00/${bulkHour}/${transactionsFile}`;
+    const [, floorSeconds] = await seconds(() => big.hive.execute(`CREATE TABLE ${big.config.hive.database}.floor_csv_to_delta USING delta AS SELECT * FROM csv.\`${rawPath}\``, { timeoutMs: 3_600_000 }));
 
-    // The header is read (by name, like the batch): transaction_date is a column to partition by.
-    await hive.execute(`CREATE TEMPORARY VIEW floor_csv USING csv OPTIONS (path '${rawPath}', header 'true')`);
-    const [, partitionedSeconds] = await seconds(() =>
-      hive.execute(`CREATE TABLE ${config.hive.database}.floor_partitioned USING parquet PARTITIONED BY (transaction_date) AS SELECT * FROM floor_csv`, { timeoutMs: 3_600_000 }),
-    );
-    const [dates] = (await hive.query<{ n: number }>(`SELECT count(DISTINCT transaction_date) AS n FROM ${config.hive.database}.floor_partitioned`)).rows;
+    // 1b. the same hour over the big fact
+    await big.land('hour', hourDropRows);
+    const overBig = await big.runHour(hour);
 
-    console.log(`ingest        ${ingestSeconds.toFixed(1).padStart(7)} s  ${(megabytes / ingestSeconds).toFixed(1)} MB/s (${ingest.ingested} files, ${megabytes.toFixed(1)} MB)`);
-    console.log(`process       ${processSeconds.toFixed(1).padStart(7)} s  ${Math.round(rows / processSeconds).toLocaleString('en-US')} rows/s (${processed.length} batch)`);
-    console.log(`end to end    ${endToEnd.toFixed(1).padStart(7)} s  (target < 300 s)`);
-    console.log(`engine floor  ${floorSeconds.toFixed(1).padStart(7)} s  (one CSV -> Parquet statement on the same file)`);
-    console.log(`ratio         ${(endToEnd / floorSeconds).toFixed(2).padStart(7)} x the floor (target <= 3)`);
-    console.log(`layout floor  ${partitionedSeconds.toFixed(1).padStart(7)} s  (the same CSV -> Parquet partitioned by transaction_date: ${Number(dates?.n)} partitions, ${(partitionedSeconds / floorSeconds).toFixed(2)} x the floor)`);
-    console.log(`layout ratio  ${(endToEnd / partitionedSeconds).toFixed(2).padStart(7)} x the layout floor`);
-    console.log(`node peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(7)} MiB (target < 300)`);
+    // 3. OPTIMIZE, and what a date filter reads before and after it
+    const fact = `${big.config.hive.database}.sales_transactions_fact`;
+    const factDir = new URL((await big.hive.query<{ location: string }>(`DESCRIBE DETAIL ${fact}`)).rows[0]!.location).pathname;
+    const [{ busiest }] = (await big.hive.query<{ busiest: string }>(`SELECT CAST(transaction_date AS STRING) AS busiest FROM ${fact} GROUP BY transaction_date ORDER BY count(*) DESC, transaction_date LIMIT 1`)).rows as [{ busiest: string }];
+    const dateBefore = await filesForDate(big.hdfs, factDir, 'transaction_date', busiest);
+    const [optimized, optimizeSeconds] = await seconds(() => big.activities.optimizeWarehouse('2030-01-02'));
+    const dateAfter = await filesForDate(big.hdfs, factDir, 'transaction_date', busiest);
+    const [{ holding }] = (await big.hive.query<{ holding: number }>(`SELECT count(DISTINCT input_file_name()) AS holding FROM ${fact} WHERE transaction_date = DATE '${busiest}'`)).rows as [{ holding: number }];
+
+    const s = (value: number) => `${value.toFixed(1).padStart(7)} s`;
+    console.log('\n1. an ordinary hour as the fact grows (process step times, s)');
+    const steps = [...new Set([...overSmall.steps.keys(), ...overBig.steps.keys()])];
+    console.log(`   ${'step'.padEnd(16)}${'small fact'.padStart(12)}${`${(rows / 1e6).toFixed(1)}M fact`.padStart(12)}`);
+    for (const step of steps) console.log(`   ${step.padEnd(16)}${((overSmall.steps.get(step) ?? 0) / 1000).toFixed(1).padStart(12)}${((overBig.steps.get(step) ?? 0) / 1000).toFixed(1).padStart(12)}`);
+    const smallTotal = overSmall.ingestSeconds + overSmall.processSeconds;
+    const bigTotal = overBig.ingestSeconds + overBig.processSeconds;
+    console.log(`   ${'ingest+process'.padEnd(16)}${smallTotal.toFixed(1).padStart(12)}${bigTotal.toFixed(1).padStart(12)}   ratio ${(bigTotal / smallTotal).toFixed(2)} x (target <= 1.3)`);
+
+    console.log(`\n2. the bulk load of ${rows.toLocaleString('en-US')} sales (${(csvBytes / 1e6).toFixed(1)} MB)`);
+    console.log(`   ingest       ${s(bulk.ingestSeconds)}  ${(csvBytes / 1e6 / bulk.ingestSeconds).toFixed(1)} MB/s`);
+    console.log(`   process      ${s(bulk.processSeconds)}  ${Math.round(rows / bulk.processSeconds).toLocaleString('en-US')} rows/s`);
+    for (const [step, ms] of bulk.steps) console.log(`     ${step.padEnd(14)}${(ms / 1000).toFixed(1).padStart(7)} s`);
+    const bulkTotal = bulk.ingestSeconds + bulk.processSeconds;
+    console.log(`   end to end   ${s(bulkTotal)}  (target < 300 s)`);
+    console.log(`   engine floor ${s(floorSeconds)}  (one CSV -> Delta statement on the same file)`);
+    console.log(`   ratio        ${(bulkTotal / floorSeconds).toFixed(2).padStart(7)} x the floor (target <= 3)`);
+
+    console.log(`\n3. OPTIMIZE of the big warehouse (${optimizeSeconds.toFixed(1)} s)`);
+    for (const table of optimized) {
+      console.log(`   ${table.table.padEnd(24)}${String(table.before.files).padStart(6)} files ${String(table.before.bytes).padStart(11)} B  ->${String(table.after.files).padStart(6)} files ${String(table.after.bytes).padStart(11)} B`);
+    }
+    console.log(`   a filter on transaction_date = ${busiest} reads ${dateBefore.read} of ${dateBefore.files} fact files before OPTIMIZE, ${dateAfter.read} of ${dateAfter.files} after (${holding} hold rows of that date)`);
+    console.log(`\nnode peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (target < 300)`);
   } finally {
-    await hive.execute(`DROP DATABASE IF EXISTS ${config.hive.database} CASCADE`).catch(() => undefined);
-    await hive.close();
-    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
-    await rm(local, { recursive: true, force: true });
+    await small.close();
+    await big.close();
   }
 }
 

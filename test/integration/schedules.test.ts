@@ -114,13 +114,13 @@ describe('durable schedules and backfills on the real stack', () => {
   it('apply twice leaves one schedule per pipeline, with the chosen policies, and keeps a pause', async () => {
     const { config } = scheduled;
     const wanted = pipelineSchedules(config);
-    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['created', 'created', 'created']);
+    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['created', 'created', 'created', 'created']);
     await setPaused(client, wanted.filter((schedule) => schedule.name === 'daily-dump'), true, 'paused by the test');
-    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['updated', 'updated', 'updated']);
+    expect((await applySchedules(client, wanted)).map((result) => result.outcome)).toEqual(['updated', 'updated', 'updated', 'updated']);
 
     const ids: string[] = [];
     for await (const schedule of client.schedule.list()) if (schedule.scheduleId.startsWith(`${config.temporal.taskQueue}-`)) ids.push(schedule.scheduleId);
-    expect(ids.sort()).toEqual([`${config.temporal.taskQueue}-daily-dump`, `${config.temporal.taskQueue}-hourly-batch`, `${config.temporal.taskQueue}-stream-maintenance`]);
+    expect(ids.sort()).toEqual(['daily-dump', 'hourly-batch', 'stream-maintenance', 'warehouse-maintenance'].map((name) => `${config.temporal.taskQueue}-${name}`));
 
     const hourly = await client.schedule.getHandle(`${config.temporal.taskQueue}-hourly-batch`).describe();
     expect(hourly.policies).toEqual({ overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: 3 * 24 * 3_600_000, pauseOnFailure: false });
@@ -135,10 +135,16 @@ describe('durable schedules and backfills on the real stack', () => {
       ['hourly-batch', false],
       ['daily-dump', true],
       ['stream-maintenance', false],
+      ['warehouse-maintenance', false],
     ]);
     const maintenance = await client.schedule.getHandle(`${config.temporal.taskQueue}-stream-maintenance`).describe();
     expect(maintenance.policies).toEqual(hourly.policies);
     expect(maintenance.action).toMatchObject({ type: 'startWorkflow', workflowType: 'streamMaintenance' });
+    const warehouse = await client.schedule.getHandle(`${config.temporal.taskQueue}-warehouse-maintenance`).describe();
+    expect(warehouse.policies).toEqual({ overlap: ScheduleOverlapPolicy.BUFFER_ALL, catchupWindow: 24 * 3_600_000, pauseOnFailure: false });
+    expect(warehouse.action).toMatchObject({ type: 'startWorkflow', workflowType: 'warehouseMaintenance', args: [{ timeZone: config.schedules.timeZone }] });
+    expect(warehouse.spec.calendars).toEqual([expect.objectContaining({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] })]);
+    expect(warehouse.spec.timezone).toBe(config.schedules.timeZone);
   });
 
   it('scheduled runs take their hour from the action time, and a backfill of the range leaves the same warehouse', async () => {
