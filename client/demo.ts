@@ -9,6 +9,7 @@ import { createKafka, ensureTopics, topicEndOffsets } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/log';
 import { waitUntilDurable } from '../lib/stream/commits';
 import { addHours, logicalHourOf } from '../lib/pure/batch';
+import { readHistory } from '../lib/delta-history';
 import { runNamedQuery } from '../lib/reports';
 import { createTemporalClient } from '../lib/temporal';
 import { LocalStack } from '../stack/stack';
@@ -21,6 +22,7 @@ import { formatRows } from './format';
 import { produceEvents } from './produce';
 import type { CommandContext } from './main';
 import { applySchedules, pipelineSchedules, setPaused } from './schedules';
+import { historyColumns, historyRow } from './warehouse';
 
 /** The demo's data: six drops of the source's size, the same bytes on every run. */
 const demoGroups = 6;
@@ -125,8 +127,10 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
     const created = (await applySchedules(client, schedules)).filter((result) => result.outcome === 'created').map((result) => result.scheduleId);
     await setPaused(client, schedules.filter((schedule) => created.includes(schedule.scheduleId)), true, 'applied by qpipe demo; bin/qpipe schedules unpause to start');
 
-    step(9, 'the marketing and streaming reports (bin/qpipe query NAME prints any of them)');
+    step(9, 'the marketing and streaming reports (bin/qpipe query NAME prints any of them), and the fact\'s Delta history');
     await printReports(hive, config.hive.database);
+    const commits = (await readHistory(hive, config.hive.database, 'sales_transactions_fact')).slice(0, demoGroups + 1);
+    process.stdout.write(`\nThe fact's latest commits, one per hour that wrote sales — bin/qpipe history sales_transactions_fact\n${formatRows(historyColumns, commits.map(historyRow), 'table')}\n`);
     printWhereToLook(config, hours, busiest);
   } finally {
     await hive.close();

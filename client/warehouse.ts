@@ -17,7 +17,7 @@ import { formatRows, type OutputFormat } from './format';
 import type { CommandContext } from './main';
 import { startOrJoin } from './run';
 
-const historyColumns: Column[] = [
+export const historyColumns: Column[] = [
   { name: 'table', type: 'STRING' },
   { name: 'version', type: 'BIGINT' },
   { name: 'time', type: 'STRING' },

@@ -253,7 +253,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       warehouseMaintenanceAt: read.timeOfDay('QPIPE_WAREHOUSE_MAINTENANCE_AT', '02:00'),
     },
     warehouse: {
-      vacuumRetentionHours: read.positiveInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
+      vacuumRetentionHours: read.nonNegativeInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

@@ -111,8 +111,7 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
   });
 
   it('answers the daily-sales query and writes the dump through the worker, on a warehouse the ingest fed', async () => {
-    // ingested_files is partitioned by batch id: with it in the metastore, pruning the fact's DATE
-    // partitions by a filter must still work (it once failed in the Derby metastore).
+    // A date filter on the fact (Delta skips files by their date statistics) over a warehouse the ingest fed.
     for (const [date, day] of Object.entries(expected.daily_sales_by_date)) {
       const { rows } = await runNamedQuery(hive, db, 'daily-sales', { date });
       expect(rows).toEqual(day.rows.map((row) => ({ sales_agent_name: row.sales_agent_name, product_name: row.product_name, total_sold_units: row.total_sold_units })));
