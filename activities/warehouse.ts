@@ -63,16 +63,23 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
   return {
     /**
      * Compacts (and on the fact, clusters by transaction_date) every Delta table of the warehouse,
-     * one OPTIMIZE commit each, tagged with the maintenance date. Idempotent: a second run finds
-     * little or nothing to rewrite. Returns each table's files and bytes before and after.
+     * one OPTIMIZE commit each, tagged with the maintenance date, into files of up to
+     * `QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB` (a file of that size is left alone). Idempotent: a second
+     * run finds little or nothing to rewrite. Returns each table's files and bytes before and after.
      */
     async optimizeWarehouse(date: CalendarDate): Promise<OptimizeResult[]> {
       checkedDate(date);
+      const fileBytes = String(config.warehouse.optimizeFileBytes);
+      const settings = {
+        ...commitSettings({ kind: 'maintenance', date, step: 'optimize' }),
+        'spark.databricks.delta.optimize.maxFileSize': fileBytes,
+        'spark.databricks.delta.optimize.minFileSize': fileBytes,
+      };
       const results: OptimizeResult[] = [];
       for (const name of deltaTables) {
         const before = (await tableDetail(name)).files;
         const started = Date.now();
-        await executeJob(hive, 'warehouse_optimize', table(name), { ...statementOptions({ date, table: name }), settings: commitSettings({ kind: 'maintenance', date, step: 'optimize' }) });
+        await executeJob(hive, 'warehouse_optimize', table(name), { ...statementOptions({ date, table: name }), settings });
         const after = (await tableDetail(name)).files;
         log.info({ date, table: name, filesBefore: before.files, filesAfter: after.files, bytesBefore: before.bytes, bytesAfter: after.bytes, ms: Date.now() - started }, 'optimized a warehouse table');
         results.push({ table: name, before, after });

@@ -15,6 +15,7 @@ export interface DateSkipping {
 interface AddAction {
   path: string;
   stats?: string;
+  partitionValues?: Record<string, string>;
 }
 
 export async function filesForDate(hdfs: HdfsClient, tableDir: string, column: string, date: string): Promise<DateSkipping> {
@@ -27,8 +28,10 @@ export async function filesForDate(hdfs: HdfsClient, tableDir: string, column: s
       const action = JSON.parse(line) as { add?: AddAction; remove?: { path: string } };
       if (action.remove) live.delete(action.remove.path);
       if (action.add) {
+        // a partition column has no statistics: its value is the file's partition value
+        const partition = action.add.partitionValues?.[column];
         const stats = action.add.stats ? (JSON.parse(action.add.stats) as { minValues?: Record<string, string>; maxValues?: Record<string, string> }) : {};
-        live.set(action.add.path, { min: stats.minValues?.[column], max: stats.maxValues?.[column] });
+        live.set(action.add.path, partition !== undefined ? { min: partition, max: partition } : { min: stats.minValues?.[column], max: stats.maxValues?.[column] });
       }
     }
   }

@@ -3,6 +3,7 @@
 // generated drop of N sales (default 1,000,000) read from its CSV: the load (one CREATE TABLE … AS
 // SELECT), OPTIMIZE, an hourly MERGE of 1,500 other sales by transaction_id, OPTIMIZE again, and the
 // files a filter on one date reads against the table's files (from the Delta log's statistics).
+// OPTIMIZE writes files of up to 4 MB (the table is about 15 MB).
 // Usage: npx tsx bench/fact-layout.ts [rows]. Its own HDFS root and database, deleted at the end.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
     const bulk = await upload('bench', rows, 'bulk');
     const hour = await upload('hour', 1_500, 'hour');
     await hive.execute(`CREATE DATABASE ${db}`);
+    // OPTIMIZE's file size as the maintenance sets it (QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB), at 4 MB: this
+    // narrow copy of the fact is about 15 MB, and several files are needed to see what a filter skips.
+    for (const bound of ['maxFileSize', 'minFileSize']) await hive.execute(`SET spark.databricks.delta.optimize.${bound}=${4 * 1024 * 1024}`);
     // The fact's shape, enough of it: id, date and the measures, typed from the CSV.
     const typed = (csv: string) =>
       `SELECT transaction_id, CAST(to_timestamp(transaction_date, 'yyyy-M-d') AS DATE) AS transaction_date, customer_id, product_id,

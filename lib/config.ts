@@ -53,6 +53,12 @@ export interface WarehouseConfig {
    * (168: 7 days, Delta's own default): time travel and `qpipe batch revert` reach back this far.
    */
   readonly vacuumRetentionHours: number;
+  /**
+   * OPTIMIZE writes files of up to this size and leaves files of this size alone,
+   * `QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB` (128: one HDFS block; Delta's default is 1 GiB). A year of
+   * hourly drops (13M sales, about 1.2 GB) is then ten clustered files, of which a date filter reads one.
+   */
+  readonly optimizeFileBytes: number;
 }
 
 /** When the durable schedules fire (`qpipe schedules apply`). */
@@ -254,6 +260,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
     },
     warehouse: {
       vacuumRetentionHours: read.nonNegativeInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
+      optimizeFileBytes: read.positiveInt('QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB', 128) * 1024 * 1024,
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

@@ -200,6 +200,9 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     // A table's state is rebuilt from its log with this many tasks (default 50, sized for clusters):
     // on two cores and small logs, fifty tasks cost more than the work.
     'spark.databricks.delta.snapshotPartitions': '2',
+    // VACUUM lists a table's files with this many tasks (default 10,000, for big partitioned tables
+    // on clusters): on two cores that alone took 27 s per table, whatever its size.
+    'spark.sql.sources.parallelPartitionDiscovery.parallelism': '8',
     'spark.hadoop.fs.defaultFS': hdfsUri,
     'spark.hadoop.dfs.client.use.datanode.hostname': 'true',
     // Closing an HDFS file waits for the NameNode to see the last block; the client's first retry
