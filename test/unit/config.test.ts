@@ -78,10 +78,16 @@ describe('loadConfig', () => {
     expect(config.temporal.tls).toEqual({ clientCertPath: '/opt/qpipe/c.pem', clientKeyPath: '/opt/qpipe/k.pem', serverCaCertPath: undefined });
   });
 
-  it('reads the schedule times: the dump at a local time in a zone, the hourly runs at a minute', () => {
-    expect(loadConfig({}, home).schedules).toEqual({ timeZone: 'UTC', dailyDumpAt: { hour: 1, minute: 0 }, hourlyAtMinute: 5 });
-    const config = loadConfig({ QPIPE_SCHEDULE_TIMEZONE: 'America/New_York', QPIPE_DAILY_DUMP_AT: '06:30', QPIPE_HOURLY_AT_MINUTE: '0' }, home);
-    expect(config.schedules).toEqual({ timeZone: 'America/New_York', dailyDumpAt: { hour: 6, minute: 30 }, hourlyAtMinute: 0 });
+  it('reads the schedule times: the dump and the warehouse maintenance at a local time in a zone, the hourly runs at a minute', () => {
+    expect(loadConfig({}, home).schedules).toEqual({ timeZone: 'UTC', dailyDumpAt: { hour: 1, minute: 0 }, hourlyAtMinute: 5, warehouseMaintenanceAt: { hour: 2, minute: 0 } });
+    const config = loadConfig({ QPIPE_SCHEDULE_TIMEZONE: 'America/New_York', QPIPE_DAILY_DUMP_AT: '06:30', QPIPE_HOURLY_AT_MINUTE: '0', QPIPE_WAREHOUSE_MAINTENANCE_AT: '03:15' }, home);
+    expect(config.schedules).toEqual({ timeZone: 'America/New_York', dailyDumpAt: { hour: 6, minute: 30 }, hourlyAtMinute: 0, warehouseMaintenanceAt: { hour: 3, minute: 15 } });
+  });
+
+  it('reads the warehouse upkeep: 7 days of VACUUM retention and 128 MB OPTIMIZE files by default; a retention of 0 is allowed', () => {
+    expect(loadConfig({}, home).warehouse).toEqual({ vacuumRetentionHours: 168, optimizeFileBytes: 128 * 1024 * 1024 });
+    expect(loadConfig({ QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS: '0', QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB: '16' }, home).warehouse).toEqual({ vacuumRetentionHours: 0, optimizeFileBytes: 16 * 1024 * 1024 });
+    expect(() => loadConfig({ QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB: '0' }, home)).toThrow('QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB: expected a positive whole number, got "0"');
   });
 
   it('reads a KEY=VALUE config file that the environment overrides', () => {
