@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -12,7 +12,8 @@ import { createTemporalClient } from '../../lib/temporal';
 import { runNamedQuery } from '../../lib/reports';
 import { dailyDump } from '../../workflows/daily-dump';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
-import { isolatedEnv, realDataDir } from '../helpers/isolated';
+import { isolatedEnv } from '../helpers/isolated';
+import { landRealGroup } from '../helpers/warehouse';
 import { activityRunning, exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
 
 interface Expected {
@@ -53,11 +54,7 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
     await client.connection.close();
   });
 
-  function drop(group: number): void {
-    mkdirSync(config.dirs.landing, { recursive: true });
-    const dir = path.join(realDataDir, `group${group}`);
-    for (const file of readdirSync(dir)) copyFileSync(path.join(dir, file), path.join(config.dirs.landing, file));
-  }
+  const drop = (group: number) => landRealGroup(config.dirs.landing, group);
 
   async function runHour(hour: string): Promise<HourlyBatchResult> {
     return client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });

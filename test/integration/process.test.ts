@@ -2,18 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { ActivityDeps } from '../../activities/deps';
-import { processActivities, processBatchSteps, type ProcessSummary } from '../../activities/process';
+import { processBatchSteps, type ProcessSummary } from '../../activities/process';
 import { reportActivities } from '../../activities/reports';
-import type { Config } from '../../lib/config';
 import { readHistory } from '../../lib/delta-history';
-import { HdfsClient } from '../../lib/hdfs-client';
-import { HiveClient, type Row } from '../../lib/hive-client';
-import { silentLogger } from '../../lib/log';
+import type { Row } from '../../lib/hive-client';
 import { processedPath } from '../../lib/pure/batch';
 import { runNamedQuery, type NamedQueryOptions } from '../../lib/reports';
 import { isolatedConfig, realDataDir } from '../helpers/isolated';
 import { commitBatch, type DropFile } from '../helpers/raw-batch';
+import { realGroup, testWarehouse } from '../helpers/warehouse';
 
 // The process step against the real stack (HDFS + Spark Thrift Server). Expected figures come from
 // test/fixtures/expected/q-company-groups-1-5.json (an independent Python computation) and from
@@ -99,51 +96,12 @@ const wholeWarehouseQueries = () =>
 const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
-function realGroup(group: number): DropFile[] {
-  const dir = path.join(realDataDir, `group${group}`);
-  return readdirSync(dir).map((fileName) => ({ fileName, content: readFileSync(path.join(dir, fileName)) }));
-}
-
 function rowsFixture(name: string): Buffer {
   return readFileSync(path.join(rowsDir, name));
 }
 
-/** A test database of its own: the process activities bound to it, a query helper, a full snapshot. */
-function warehouse(config: Config) {
-  const hdfs = new HdfsClient(config.hdfs, silentLogger);
-  const hive = new HiveClient(config.hive, silentLogger);
-  const deps: ActivityDeps = { config, hdfs, hive, log: silentLogger };
-  const db = config.hive.database;
-  return {
-    config,
-    hdfs,
-    hive,
-    deps,
-    db,
-    ...processActivities(deps),
-    query: async (sql: string): Promise<Row[]> => (await hive.query(sql)).rows,
-    /** Every row of every table, sorted: two equal snapshots mean identical table contents. */
-    async snapshot(): Promise<Record<string, string[]>> {
-      const out: Record<string, string[]> = {};
-      for (const table of tables) out[table] = (await hive.query(`SELECT * FROM ${db}.${table}`)).rows.map((row) => JSON.stringify(row)).sort();
-      return out;
-    },
-    async open(): Promise<void> {
-      await hive.connect();
-    },
-    async close(): Promise<void> {
-      try {
-        await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`);
-        await hdfs.delete(config.hdfs.root, { recursive: true });
-      } finally {
-        await hive.close();
-      }
-    },
-  };
-}
-
 describe('processBatch on the real groups 1-5', () => {
-  const w = warehouse(isolatedConfig('process'));
+  const w = testWarehouse(isolatedConfig('process'));
   const summaries = new Map<number, ProcessSummary>();
 
   beforeAll(async () => {
@@ -530,7 +488,7 @@ function scd2(rows: Row[], idColumn: string, attributes: string[]): Record<strin
 }
 
 describe('processBatch on hand-written files: rejections, quirks and replays', () => {
-  const w = warehouse(isolatedConfig('process_rows'));
+  const w = testWarehouse(isolatedConfig('process_rows'));
   const reasonFiles = {
     MISSING_KEY: 'missing-key.csv',
     BAD_DATE: 'bad-date.csv',
@@ -648,8 +606,8 @@ describe('processBatch on hand-written files: rejections, quirks and replays', (
 });
 
 describe('an interrupted processBatch', () => {
-  const clean = warehouse(isolatedConfig('process_clean'));
-  const crashed = warehouse(isolatedConfig('process_crash'));
+  const clean = testWarehouse(isolatedConfig('process_clean'));
+  const crashed = testWarehouse(isolatedConfig('process_crash'));
   const plain = rowsFixture('plain.csv').toString('utf8');
   // The second hour: group 4's snapshots (agent hire dates change, a branch and an agent appear),
   // trx-pl-4 again with another date and unit count, and a new sale.

@@ -1,5 +1,5 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,8 @@ import { createTemporalClient } from '../../lib/temporal';
 import { stackLayout } from '../../stack/layout';
 import { runningPid } from '../../stack/processes';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
-import { isolatedEnv, realDataDir } from '../helpers/isolated';
+import { isolatedEnv } from '../helpers/isolated';
+import { landRealGroup } from '../helpers/warehouse';
 import { exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
 
 // The Spark Thrift Server is SIGKILLed inside a dimension MERGE and inside the fact MERGE of a real
@@ -60,11 +61,7 @@ describe('hourlyBatch survives the Spark Thrift Server killed inside a MERGE', (
     await client.connection.close();
   });
 
-  function drop(group: number): void {
-    mkdirSync(config.dirs.landing, { recursive: true });
-    const dir = path.join(realDataDir, `group${group}`);
-    for (const file of readdirSync(dir)) copyFileSync(path.join(dir, file), path.join(config.dirs.landing, file));
-  }
+  const drop = (group: number) => landRealGroup(config.dirs.landing, group);
 
   function start(group: number): Promise<WorkflowHandle<typeof hourlyBatch>> {
     return client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hourOf(group)}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour: hourOf(group) }] });

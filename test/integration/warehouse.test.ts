@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
-import type { ActivityDeps } from '../../activities/deps';
-import { processActivities } from '../../activities/process';
-import { warehouseActivities } from '../../activities/warehouse';
-import { loadConfig, type Config } from '../../lib/config';
-import { HdfsClient } from '../../lib/hdfs-client';
-import { HiveClient, type Row } from '../../lib/hive-client';
+import { loadConfig } from '../../lib/config';
+import type { Row } from '../../lib/hive-client';
 import { loadJob } from '../../lib/jobs';
 import { silentLogger } from '../../lib/log';
 import { deltaTables, starTables } from '../../lib/pure/delta';
@@ -18,8 +14,9 @@ import { createTemporalClient } from '../../lib/temporal';
 import { ensureWarehouse, legacySuffix } from '../../lib/warehouse-setup';
 import { createQpipeWorker, type QpipeWorker } from '../../workers/temporal-worker';
 import { hourlyBatch } from '../../workflows/hourly-batch';
-import { isolatedEnv, realDataDir } from '../helpers/isolated';
-import { commitBatch, type DropFile } from '../helpers/raw-batch';
+import { isolatedEnv } from '../helpers/isolated';
+import { commitBatch } from '../helpers/raw-batch';
+import { realGroup, testWarehouse } from '../helpers/warehouse';
 
 // Batch revert, warehouse maintenance and the migration from the old layout, on the real stack
 // with the real groups. Expected tables are the pipeline's own earlier snapshots (a revert must
@@ -32,50 +29,21 @@ const minutes = (n: number) => n * 60_000;
 const hourOf = (group: number) => `2026-01-01T0${group}`;
 const expected = JSON.parse(readFileSync(path.resolve(__dirname, '../fixtures/expected/q-company-groups-1-5.json'), 'utf8')) as { new_fact_rows_per_group: Record<string, number> };
 
-function realGroup(group: number): DropFile[] {
-  const dir = path.join(realDataDir, `group${group}`);
-  return readdirSync(dir).map((fileName) => ({ fileName, content: readFileSync(path.join(dir, fileName)) }));
-}
-
-/** A warehouse of its own (database, HDFS root), its clients and activities, and a snapshot of tables. */
+/** A test warehouse with its own environment: a process of bin/qpipe sees the same database and root. */
 function warehouse(name: string, extra: Record<string, string> = {}) {
   const env = isolatedEnv(name, extra);
-  const config: Config = loadConfig(env);
-  const hdfs = new HdfsClient(config.hdfs, silentLogger);
-  const hive = new HiveClient(config.hive, silentLogger);
-  const deps: ActivityDeps = { config, hdfs, hive, log: silentLogger };
-  const db = config.hive.database;
+  const w = testWarehouse(loadConfig(env));
   return {
+    ...w,
     env,
-    config,
-    hdfs,
-    hive,
-    db,
-    ...processActivities(deps),
-    ...warehouseActivities(deps),
-    query: async (sql: string): Promise<Row[]> => (await hive.query(sql)).rows,
-    /** Every row of the tables, sorted: equal snapshots mean equal tables. */
-    async snapshot(tables: readonly string[] = deltaTables): Promise<Record<string, string[]>> {
-      const out: Record<string, string[]> = {};
-      for (const table of tables) out[table] = (await hive.query(`SELECT * FROM ${db}.${table}`)).rows.map((row) => JSON.stringify(row)).sort();
-      return out;
-    },
     async processGroups(...groups: number[]): Promise<void> {
       for (const group of groups) {
-        await commitBatch(hdfs, config.hdfs.root, hourOf(group), realGroup(group));
-        await this.processBatch(hourOf(group));
+        await commitBatch(w.hdfs, w.config.hdfs.root, hourOf(group), realGroup(group));
+        await w.processBatch(hourOf(group));
       }
     },
     /** `bin/qpipe …` in this warehouse's environment; resolves to stdout, rejects with its stderr. */
     cli: (...args: string[]) => run(qpipe, args, { env, timeout: minutes(10) }).then(({ stdout }) => stdout),
-    async close(): Promise<void> {
-      try {
-        await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`);
-        await hdfs.delete(config.hdfs.root, { recursive: true });
-      } finally {
-        await hive.close();
-      }
-    },
   };
 }
 
@@ -89,7 +57,7 @@ describe('batch revert, maintenance and migration on the real groups', () => {
   const snapshots: Record<string, Record<string, string[]>> = {};
 
   beforeAll(async () => {
-    await Promise.all([a.hive.connect(), b.hive.connect()]);
+    await Promise.all([a.open(), b.open()]);
     client = await createTemporalClient(a.config.temporal);
     worker = await createQpipeWorker(a.config, silentLogger);
     working = worker.run();

@@ -1,0 +1,61 @@
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { ActivityDeps } from '../../activities/deps';
+import { processActivities } from '../../activities/process';
+import { warehouseActivities } from '../../activities/warehouse';
+import type { Config } from '../../lib/config';
+import { HdfsClient } from '../../lib/hdfs-client';
+import { HiveClient, type Row } from '../../lib/hive-client';
+import { silentLogger } from '../../lib/log';
+import { deltaTables } from '../../lib/pure/delta';
+import { realDataDir } from './isolated';
+import type { DropFile } from './raw-batch';
+
+/** The files of a real case-study group, as a drop. */
+export function realGroup(group: number): DropFile[] {
+  const dir = path.join(realDataDir, `group${group}`);
+  return readdirSync(dir).map((fileName) => ({ fileName, content: readFileSync(path.join(dir, fileName)) }));
+}
+
+/** Copies a real group's files into a landing dir, as the source system drops them. */
+export function landRealGroup(landingDir: string, group: number): void {
+  mkdirSync(landingDir, { recursive: true });
+  const dir = path.join(realDataDir, `group${group}`);
+  for (const file of readdirSync(dir)) copyFileSync(path.join(dir, file), path.join(landingDir, file));
+}
+
+/** A test database of its own: the process and warehouse activities bound to it, a query helper, a full snapshot. */
+export function testWarehouse(config: Config) {
+  const hdfs = new HdfsClient(config.hdfs, silentLogger);
+  const hive = new HiveClient(config.hive, silentLogger);
+  const deps: ActivityDeps = { config, hdfs, hive, log: silentLogger };
+  const db = config.hive.database;
+  return {
+    config,
+    hdfs,
+    hive,
+    deps,
+    db,
+    ...processActivities(deps),
+    ...warehouseActivities(deps),
+    query: async (sql: string): Promise<Row[]> => (await hive.query(sql)).rows,
+    /** Every row of the tables (default: every Delta table), sorted: two equal snapshots mean identical table contents. */
+    async snapshot(tables: readonly string[] = deltaTables): Promise<Record<string, string[]>> {
+      const out: Record<string, string[]> = {};
+      for (const table of tables) out[table] = (await hive.query(`SELECT * FROM ${db}.${table}`)).rows.map((row) => JSON.stringify(row)).sort();
+      return out;
+    },
+    async open(): Promise<void> {
+      await hive.connect();
+    },
+    /** Drops the database and the HDFS root, and closes the session. */
+    async close(): Promise<void> {
+      try {
+        await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`);
+        await hdfs.delete(config.hdfs.root, { recursive: true });
+      } finally {
+        await hive.close();
+      }
+    },
+  };
+}
