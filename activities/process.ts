@@ -28,11 +28,10 @@ import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
  * the steps, fills their parameters from the manifest, tags each commit with the batch and step,
  * heartbeats between and during statements, and writes the processed marker last.
  *
- * Exactly once: each step that writes a published table is one atomic Delta commit (a MERGE, or a
- * REPLACE WHERE of the batch's rows), so a crash leaves every table at its last commit; and each is
- * idempotent (the stages are rebuilt from the raw files, and a MERGE whose batch is already in finds
- * nothing to change and commits nothing), so a rerun after a crash at any moment converges to the
- * tables a clean run gives. The marker `<root>/raw/_processed/<batch>.json` is written only after
+ * Exactly once: each step that writes a published table is one atomic Delta commit (a MERGE), so
+ * a crash leaves every table at its last commit; and each is idempotent (the stages are rebuilt
+ * from the raw files, and a MERGE whose batch is already in finds nothing to change and commits
+ * nothing), so a rerun after a crash at any moment converges to the tables a clean run gives. The marker `<root>/raw/_processed/<batch>.json` is written only after
  * the last step, and a batch with a marker is not touched again. Batches must be processed one at a
  * time, in batch order (the stages are shared and the type-2 dimensions are built forward in time):
  * a batch older than one already processed, or with an older one still pending, is refused with
@@ -52,6 +51,9 @@ export const processSteps = [
   'fact',
 ] as const;
 export type ProcessStep = (typeof processSteps)[number];
+
+/** The steps whose statement commits to a Delta table: each commit is tagged with the batch and step. */
+const committingSteps: ReadonlySet<string> = new Set<ProcessStep>(['rejected_rows', 'branch_dim', 'sales_agent_dim', 'customer_dim', 'product_dim', 'fact']);
 
 export interface ProcessSummary {
   readonly batchId: string;
@@ -164,9 +166,10 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     return { dataset, fileName, rawPath, columns };
   }
 
-  /** Runs a job of a step; its Delta commits name the batch and the step (DESCRIBE HISTORY's userMetadata). */
+  /** Runs a job of a step; a Delta commit it makes names the batch and the step (DESCRIBE HISTORY's userMetadata). */
   async function runJob(batchId: string, step: string, job: string, params: SqlParams): Promise<void> {
-    await executeJob(hive, job, params, { ...statementOptions({ batchId, step }), settings: commitSettings({ kind: 'batch', batch_id: batchId, step }) });
+    const settings = committingSteps.has(step) ? commitSettings({ kind: 'batch', batch_id: batchId, step }) : undefined;
+    await executeJob(hive, job, params, { ...statementOptions({ batchId, step }), ...(settings ? { settings } : {}) });
   }
 
   async function queryJob<T>(batchId: string, step: string, job: string, params: SqlParams): Promise<T[]> {

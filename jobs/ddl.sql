@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS :database.branch_dim (
 USING delta
 TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
--- A batch's rows are replaced whole by each run of the batch (INSERT … REPLACE WHERE batch_id).
+-- A batch's rows are merged by each run of the batch (rejected_rows.sql): a rerun commits nothing.
 CREATE TABLE IF NOT EXISTS :database.rejected_rows (
   batch_id STRING,
   dataset STRING,
@@ -112,8 +112,8 @@ CREATE TABLE IF NOT EXISTS :database.rejected_rows (
 USING delta
 TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
 
--- One row per landing file a batch saw (ingested, duplicate or rejected); the ingest replaces a
--- batch's rows whole from the JSON lines it staged on HDFS (ingested_files_load.sql).
+-- One row per landing file a batch saw (ingested, duplicate or rejected); the ingest merges a
+-- batch's rows from the JSON lines it staged on HDFS (ingested_files.sql): a rerun commits nothing.
 CREATE TABLE IF NOT EXISTS :database.ingested_files (
   batch_id STRING,
   file_name STRING,

@@ -199,6 +199,21 @@ describe('HiveClient against the Spark Thrift Server', () => {
     expect(results).toEqual([[{ n: 1 }], [{ n: 2 }], [{ n: 3 }]]);
     expect(order).toEqual([1, 2, 3]);
   });
+
+  it('runs a statement inside its session settings, with no statement issued meanwhile between, and resets them after, a failure too', async () => {
+    const key = 'spark.sql.shuffle.partitions';
+    const current = async () => (await hive.query(`SET ${key}`)).rows[0]!.value;
+    const before = await current();
+    const issuedTogether = await Promise.all([
+      hive.query(`SET ${key}`, { settings: { [key]: '3' } }),
+      hive.query(`SET ${key}`),
+    ]);
+    expect(issuedTogether.map((result) => result.rows[0]!.value)).toEqual(['3', before]);
+    expect(await current()).toBe(before);
+    await expect(hive.query('SELECT * FROM qpipe_no_such_table', { settings: { [key]: '5' } })).rejects.toBeInstanceOf(HiveError);
+    expect(await current()).toBe(before);
+    await expect(hive.query('SELECT 1', { settings: { [key]: '1; DROP TABLE x' } })).rejects.toThrow(`the value of session setting ${key} holds a ';'`);
+  });
 });
 
 describe('HiveClient connection failures', () => {

@@ -7,6 +7,7 @@ import { reportActivities } from '../../activities/reports';
 import { readHistory } from '../../lib/delta-history';
 import type { Row } from '../../lib/hive-client';
 import { processedPath } from '../../lib/pure/batch';
+import { deltaTables } from '../../lib/pure/delta';
 import { runNamedQuery, type NamedQueryOptions } from '../../lib/reports';
 import { isolatedConfig, realDataDir } from '../helpers/isolated';
 import { commitBatch, type DropFile } from '../helpers/raw-batch';
@@ -379,11 +380,14 @@ describe('processBatch on the real groups 1-5', () => {
     expect(await w.snapshot()).toEqual(before);
   }, minutes(10));
 
-  it('reprocessing a batch whose marker is gone leaves every table identical and reports the same summary', async () => {
+  it('reprocessing a batch whose marker is gone leaves every table identical, commits nothing to any of them, and reports the same summary', async () => {
     const before = await w.snapshot();
+    const versions = async () => Promise.all(deltaTables.map(async (table) => [table, (await readHistory(w.hive, w.db, table))[0]!.version] as const));
+    const versionsBefore = await versions();
     await w.hdfs.delete(processedPath(w.config.hdfs.root, hourOf(5)));
     expect(await w.processBatch(hourOf(5))).toEqual(summaries.get(5));
     expect(await w.snapshot()).toEqual(before);
+    expect(await versions()).toEqual(versionsBefore);
   }, minutes(20));
 
   it('refuses a batch older than one already processed', async () => {
