@@ -112,7 +112,8 @@ cleaned AS (
   -- online sales have no store fields, offline sales no shipping address
   SELECT
     line_number,
-    raw_line,
+    -- only a rejected line's text is kept (for rejected_rows): a million accepted lines are not written twice
+    IF(reason IS NULL, NULL, raw_line) AS raw_line,
     reason,
     transaction_id,
     transaction_date,
