@@ -2,7 +2,7 @@ import { heartbeat, statementOptions } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal, failureTypes } from './failures';
-import { batchIdsIn, isBatchId } from './raw-zone';
+import { batchIdsIn } from './raw-zone';
 import { executeJob, queryJob as queryJobRows } from '../lib/jobs';
 import { commitSettings } from '../lib/pure/delta';
 import { ensureWarehouse } from '../lib/warehouse-setup';
@@ -18,6 +18,8 @@ import {
   type Dataset,
   type LogicalHour,
   type ManifestFile,
+  isBatchId,
+  revertsDir,
 } from '../lib/pure/batch';
 import { csvSchema } from '../lib/pure/csv-schema';
 import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
@@ -263,6 +265,10 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     const later = processed.filter((other) => other > batchId);
     if (later.length > 0) {
       throw ApplicationFailure.nonRetryable(`batch ${batchId} is older than the processed batch ${later[later.length - 1]}: batches are processed in time order`, contractBroken);
+    }
+    const reverting = await batchIdsIn(hdfs, revertsDir(root));
+    if (reverting.length > 0) {
+      throw ApplicationFailure.nonRetryable(`a revert of batch ${reverting[0]} is unfinished: run qpipe batch revert ${reverting[0]} again before any batch is processed`, contractBroken);
     }
     // A revert makes earlier batches pending again; one listed before it must wait for them.
     const done = new Set(processed);

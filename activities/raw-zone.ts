@@ -1,5 +1,5 @@
 import type { HdfsClient } from '../lib/hdfs-client';
-import { parseLogicalHour } from '../lib/pure/batch';
+import { isBatchId } from '../lib/pure/batch';
 
 /** Batch ids named by the `<batch>.json` files of a raw-zone marker dir (hidden temporary files skipped), sorted. */
 export async function batchIdsIn(hdfs: HdfsClient, dir: string): Promise<string[]> {
@@ -11,11 +11,3 @@ export async function batchIdsIn(hdfs: HdfsClient, dir: string): Promise<string[
     .sort();
 }
 
-export function isBatchId(batchId: string): boolean {
-  try {
-    parseLogicalHour(batchId);
-    return true;
-  } catch {
-    return false;
-  }
-}

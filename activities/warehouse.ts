@@ -1,14 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
-import { failureTypes } from './failures';
+import { contractBrokenIsFinal, failureTypes } from './failures';
 import { heartbeat, statementOptions } from './heartbeat';
-import { batchIdsIn, isBatchId } from './raw-zone';
+import { batchIdsIn } from './raw-zone';
 import { readHistory } from '../lib/delta-history';
 import { executeJob, queryJob } from '../lib/jobs';
-import { manifestPath, manifestsDir, processedDir, processedPath } from '../lib/pure/batch';
+import { isBatchId, manifestPath, manifestsDir, processedDir, processedPath, revertPath } from '../lib/pure/batch';
 import { isCalendarDate, type CalendarDate } from '../lib/pure/calendar-date';
 import { commitSettings, deltaTables, revertPlan, starTables, type DeltaTable, type RevertPlan, type StarTable } from '../lib/pure/delta';
 import { sqlIdentifier } from '../lib/pure/sql';
+import { ensureWarehouse, type MigratedTable } from '../lib/warehouse-setup';
+
+export type { MigratedTable };
 
 /** One Delta table's current version: its data files and their bytes (`DESCRIBE DETAIL`). */
 export interface TableFiles {
@@ -37,7 +40,10 @@ export interface RevertResult {
   readonly tables: readonly ({ readonly table: StarTable } & RevertPlan)[];
 }
 
-/** The warehouse activities: the daily maintenance (optimize, vacuum) and batch revert. */
+/** How Spark says a data file a version needs is no longer there. */
+const filesGone = /FileNotFoundException|FILE_NOT_EXIST|does not exist|DELTA_FILE_NOT_FOUND/i;
+
+/** The warehouse activities: the daily maintenance (optimize, vacuum), batch revert, and the migration. */
 export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
@@ -61,6 +67,15 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
   }
 
   return {
+    /**
+     * Creates the warehouse's tables, or converts one of the old layout (plain Parquet) to Delta,
+     * checking every table's rows; a no-op once done (`qpipe warehouse migrate`, on the batch lane so
+     * no batch writes meanwhile; the ddl step of every batch does the same).
+     */
+    async migrateWarehouse(): Promise<MigratedTable[]> {
+      return contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ step: 'migrate' }) }));
+    },
+
     /**
      * Compacts (and on the fact, clusters by transaction_date) every Delta table of the warehouse,
      * one OPTIMIZE commit each, tagged with the maintenance date, into files of up to
@@ -115,48 +130,62 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
     /**
      * Reverts batch `batchId`: every star table goes back to its version before the batch's first
      * commit (one RESTORE commit each), and the batch and every later processed batch become pending
-     * again, so the next hourly run reprocesses them in order from their raw files. First every
-     * table's target version is found in its history and checked to hold no row of those batches
-     * (nothing is touched if one cannot be reverted); then the processed markers go, newest first;
-     * then the tables are restored. A crash anywhere leaves a state a rerun finishes: restored
-     * tables are recognised from their history, and batches already pending stay pending.
+     * again, so the next hourly run reprocesses them in order from their raw files.
+     *
+     * Nothing is touched until every table passed its check: its target version is found in its
+     * history, and that version (or the current one, for a table the batch never wrote) is read
+     * whole and holds no row of the batch or a later one. A version whose files VACUUM deleted, or a
+     * batch loaded before the table's history begins (a migrated warehouse), is refused there. Then
+     * the revert marks itself under way (`<root>/raw/_reverts/<batch>.json`: no batch is processed
+     * while it exists), deletes the processed markers newest first, restores the tables and removes
+     * its mark. A crash anywhere leaves the mark, so reprocessing waits for the rerun, which finds
+     * the restored tables in their history and finishes.
      */
     async revertBatch(batchId: string): Promise<RevertResult> {
       if (!isBatchId(batchId)) throw ApplicationFailure.nonRetryable(`"${batchId}" is not a batch id (YYYY-MM-DDTHH)`, failureTypes.invalidInput);
       if (!(await hdfs.exists(manifestPath(root, batchId)))) throw ApplicationFailure.nonRetryable(`there is no committed batch ${batchId}`, failureTypes.invalidInput);
+      const refuse = (name: string, why: string, cause?: Error) =>
+        ApplicationFailure.create({ message: `batch ${batchId} cannot be reverted in ${config.hive.database}.${name}: ${why}`, type: failureTypes.contractBroken, nonRetryable: true, cause });
 
       const plans: ({ table: StarTable } & RevertPlan)[] = [];
       for (const name of starTables) {
-        const history = await readHistory(hive, config.hive.database, name, statementOptions({ batchId, table: name }));
+        const options = statementOptions({ batchId, table: name });
+        const history = await readHistory(hive, config.hive.database, name, options);
         let plan: RevertPlan;
         try {
           plan = revertPlan(history, batchId);
         } catch (error) {
-          throw ApplicationFailure.create({ message: `batch ${batchId} cannot be reverted in ${config.hive.database}.${name}: ${(error as Error).message}`, type: failureTypes.contractBroken, nonRetryable: true, cause: error as Error });
+          throw refuse(name, (error as Error).message, error as Error);
         }
-        if (plan.action === 'restore') {
-          const [check] = await queryJob<{ batch_rows: number }>(hive, 'warehouse_batch_rows', { ...table(name), version: plan.version, batch_id: batchId }, statementOptions({ batchId, table: name }));
-          if (Number(check?.batch_rows) !== 0) {
-            throw ApplicationFailure.nonRetryable(
-              `batch ${batchId} cannot be reverted in ${config.hive.database}.${name}: version ${plan.version}, the one before its first commit, holds ${check?.batch_rows} rows of it or of a later batch (the table was created or migrated with them)`,
-              failureTypes.contractBroken,
-            );
-          }
+        const checked = plan.action === 'restore' ? plan.version : history[0]!.version;
+        let rows: number;
+        try {
+          const [check] = await queryJob<{ batch_rows: number }>(hive, 'warehouse_batch_rows', { ...table(name), version: checked, batch_id: batchId }, options);
+          rows = Number(check?.batch_rows);
+        } catch (error) {
+          if (!filesGone.test((error as Error).message)) throw error;
+          throw refuse(name, `the files of version ${checked} are gone (VACUUM keeps ${config.warehouse.vacuumRetentionHours} hours)`, error as Error);
+        }
+        if (rows !== 0) {
+          const which = plan.action === 'restore' ? `version ${checked}, the one before its first commit,` : `its current version ${checked}, which no commit of the batch made,`;
+          throw refuse(name, `${which} holds ${rows} rows of it or of a later batch (the table was created or migrated with them)`);
         }
         plans.push({ table: name, ...plan });
       }
 
+      await hdfs.putAtomic(revertPath(root, batchId), JSON.stringify({ batchId, plans }, null, 2) + '\n', { overwrite: true });
       const processed = (await batchIdsIn(hdfs, processedDir(root))).filter((other) => other >= batchId);
       for (const other of [...processed].reverse()) {
         await hdfs.delete(processedPath(root, other));
         log.info({ batchId, pending: other }, 'batch marked pending again by a revert');
       }
-      const pending = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other >= batchId);
       for (const plan of plans) {
         if (plan.action !== 'restore') continue;
         await executeJob(hive, 'warehouse_restore', { ...table(plan.table), version: plan.version }, { ...statementOptions({ batchId, table: plan.table }), settings: commitSettings({ kind: 'revert', batch_id: batchId }) });
         log.info({ batchId, table: plan.table, version: plan.version }, 'table restored to its version before the batch');
       }
+      await hdfs.delete(revertPath(root, batchId));
+      const pending = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other >= batchId);
       return { batchId, pending, tables: plans };
     },
   };

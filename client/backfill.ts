@@ -4,7 +4,7 @@ import { QpipeError } from '../lib/errors';
 import { datesBetween, hoursBetween } from '../lib/pure/slots';
 import { createTemporalClient } from '../lib/temporal';
 import { hourlyBatchWorkflowId } from '../workflows/hourly-batch';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 /**
  * What `qpipe backfill` can run: each pipeline's slots in a range, its workflow and input per slot,

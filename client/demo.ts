@@ -20,7 +20,7 @@ import { hourlyBatch, hourlyBatchWorkflowId } from '../workflows/hourly-batch';
 import { streamMaintenance, streamMaintenanceWorkflowId } from '../workflows/stream-maintenance';
 import { formatRows } from './format';
 import { produceEvents } from './produce';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 import { applySchedules, pipelineSchedules, setPaused } from './schedules';
 import { historyColumns, historyRow } from './warehouse';
 

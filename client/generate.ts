@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { generateDrops } from '../lib/generate/drops';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 export interface GenerateOptions {
   out: string;

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type Config } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { namedQueryNames } from '../lib/reports';
 import { QpipeError, StackError } from '../lib/errors';
-import { createLogger, type Logger } from '../lib/log';
+import { createLogger } from '../lib/log';
 import { backfillNames, runBackfill, type BackfillOptions } from './backfill';
 import { runDemo } from './demo';
 import { outputFormats, type OutputFormat } from './format';
@@ -15,13 +15,8 @@ import { runStream } from './stream';
 import { runProduce, type ProduceOptions } from './produce';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
+import type { CommandContext } from './context';
 import { runBatchRevert, runHistory, runWarehouseMaintenance, runWarehouseMigrate, type RunWarehouseMaintenanceOptions } from './warehouse';
-
-/** What every command gets: the validated config and a logger on stderr. */
-export interface CommandContext {
-  readonly config: Config;
-  readonly log: Logger;
-}
 
 function context(): CommandContext {
   const config = loadConfig();

@@ -4,7 +4,7 @@ import { generateEvent } from '../lib/generate/events';
 import { createKafka, ensureTopics } from '../lib/kafka';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/log';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 export interface ProduceOptions {
   count: number;

@@ -1,7 +1,7 @@
 import { withHive } from '../lib/hive-client';
 import { namedQueries, namedQueryNames, resolveQueryOptions, runNamedQuery, type NamedQueryOptions } from '../lib/reports';
 import { formatRows, type OutputFormat } from './format';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 export interface QueryCommandOptions extends NamedQueryOptions {
   readonly format: OutputFormat;

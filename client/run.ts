@@ -1,6 +1,6 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { DailyDumpResult } from '../activities/reports';
-import { UsageError } from '../lib/errors';
+import { QpipeError, UsageError } from '../lib/errors';
 import { createTemporalClient } from '../lib/temporal';
 import { logicalHourOf, parseLogicalHour } from '../lib/pure/batch';
 import { parseCalendarDate } from '../lib/pure/calendar-date';
@@ -8,7 +8,7 @@ import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId, type HourlyBatchResult } from '../workflows/hourly-batch';
 import { streamMaintenance, streamMaintenanceWorkflowId, type StreamMaintenanceResult } from '../workflows/stream-maintenance';
 import type { Config } from '../lib/config';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 export interface RunHourlyOptions {
   hour?: string;
@@ -87,8 +87,9 @@ export function formatStreamMaintenanceSummary(result: StreamMaintenanceResult, 
 }
 
 /**
- * Starts the workflow under its business id, or joins the run already going under it; prints the
- * id and the run's Temporal UI address, and with `wait` the summary of its result.
+ * Starts the workflow under its business id, or joins the run already going under it (refused when
+ * that run is on another task queue); prints the id and the run's Temporal UI address, and with
+ * `wait` the summary of its result.
  */
 export async function startOrJoin<I, R>(
   config: Config,
@@ -102,6 +103,11 @@ export async function startOrJoin<I, R>(
   try {
     const started = Date.now();
     const handle = await client.workflow.start(workflow, { workflowId, taskQueue: config.temporal.taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING });
+    // Ids are per namespace: a run joined under this id may belong to another deployment (task queue) of it.
+    const { taskQueue } = await handle.describe();
+    if (taskQueue !== config.temporal.taskQueue) {
+      throw new QpipeError(`${workflowId} is running on task queue ${taskQueue}, not on this deployment's ${config.temporal.taskQueue}: wait for it, or terminate it in the Temporal UI`);
+    }
     process.stderr.write(`run: ${workflowId} (run ${handle.firstExecutionRunId}) — ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}\n`);
     if (!wait) {
       process.stdout.write(`${workflowId}\n`);

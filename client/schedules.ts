@@ -4,7 +4,7 @@ import { QpipeError } from '../lib/errors';
 import { createTemporalClient } from '../lib/temporal';
 import type { Column, Row } from '../lib/hive-client';
 import { formatRows, type OutputFormat } from './format';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 import { dailyDump } from '../workflows/daily-dump';
 import { hourlyBatch } from '../workflows/hourly-batch';
 import { streamMaintenance } from '../workflows/stream-maintenance';

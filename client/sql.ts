@@ -1,6 +1,6 @@
 import { HiveClient } from '../lib/hive-client';
 import { formatRows, type OutputFormat } from './format';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 /** `qpipe sql "STATEMENT" [--format table|csv|json]`: the rows on stdout, errors as one line. */
 export async function runSql({ config, log }: CommandContext, statement: string, options: { format: OutputFormat; timeout?: number }): Promise<void> {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { LocalStack, type ServiceStatus } from '../stack/stack';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 const progress = (message: string) => process.stderr.write(`stack: ${message}\n`);
 

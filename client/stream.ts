@@ -1,7 +1,7 @@
 import { HdfsClient } from '../lib/hdfs-client';
 import { createKafka } from '../lib/kafka';
 import { startStreamWorker } from '../workers/stream-worker';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 
 /** `qpipe stream`: the Kafka → HDFS stream worker in the foreground, until SIGINT/SIGTERM (graceful). */
 export async function runStream({ config, log }: CommandContext): Promise<void> {

@@ -5,16 +5,17 @@ import type { Config } from '../lib/config';
 import { readHistory } from '../lib/delta-history';
 import { QpipeError, UsageError } from '../lib/errors';
 import { withHive, type Column, type Row } from '../lib/hive-client';
-import { isBatchId } from '../activities/raw-zone';
 import { parseCalendarDate } from '../lib/pure/calendar-date';
+import { isBatchId } from '../lib/pure/batch';
 import { deltaTables, type Commit } from '../lib/pure/delta';
 import { dateIn } from '../lib/pure/slots';
 import { createTemporalClient } from '../lib/temporal';
-import { ensureWarehouse } from '../lib/warehouse-setup';
+import type { MigratedTable } from '../lib/warehouse-setup';
 import { batchRevert, batchRevertWorkflowId } from '../workflows/batch-revert';
 import { warehouseMaintenance, warehouseMaintenanceWorkflowId, type WarehouseMaintenanceResult } from '../workflows/warehouse-maintenance';
+import { warehouseMigrate, warehouseMigrateWorkflowId } from '../workflows/warehouse-migrate';
 import { formatRows, type OutputFormat } from './format';
-import type { CommandContext } from './main';
+import type { CommandContext } from './context';
 import { startOrJoin } from './run';
 
 export const historyColumns: Column[] = [
@@ -68,12 +69,23 @@ export async function runHistory({ config, log }: CommandContext, table: string 
 
 /** The workflows that write the warehouse, of this deployment's task queue, running now. */
 async function runningWriters(client: Client, config: Config): Promise<string[]> {
-  const types = ['hourlyBatch', 'batchRevert', 'warehouseMaintenance'].map((type) => `'${type}'`).join(', ');
+  const types = ['hourlyBatch', 'batchRevert', 'warehouseMaintenance', 'warehouseMigrate'].map((type) => `'${type}'`).join(', ');
   const running: string[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowType IN (${types}) AND ExecutionStatus = 'Running' AND TaskQueue = '${config.temporal.taskQueue}'` })) {
     running.push(`${execution.type} ${execution.workflowId}`);
   }
   return running;
+}
+
+/** Refuses (`what`: revert, migrate) while a workflow that writes the warehouse runs; a batch starting later waits behind it on the batch lane. */
+async function refuseWhileWriting(config: Config, what: string): Promise<void> {
+  const client = await createTemporalClient(config.temporal);
+  try {
+    const running = await runningWriters(client, config);
+    if (running.length > 0) throw new QpipeError(`refusing to ${what} while the warehouse is being written: ${running.join(', ')} (wait for it, or pause the schedules)`);
+  } finally {
+    await client.connection.close();
+  }
 }
 
 /** Asks on the terminal; without one (a script), refuses unless `--yes` was given. */
@@ -96,17 +108,11 @@ async function confirm(question: string, yes: boolean | undefined): Promise<void
  */
 export async function runBatchRevert({ config }: CommandContext, batchId: string, options: { yes?: boolean }): Promise<void> {
   if (!isBatchId(batchId)) throw new UsageError('BATCH_ID', `"${batchId}" is not a batch id (YYYY-MM-DDTHH)`);
-  const client = await createTemporalClient(config.temporal);
-  try {
-    const running = await runningWriters(client, config);
-    if (running.length > 0) throw new QpipeError(`refusing to revert while the warehouse is being written: ${running.join(', ')} (wait for it, or pause the schedules)`);
-  } finally {
-    await client.connection.close();
-  }
   await confirm(
     `Revert batch ${batchId} in ${config.hive.database}: the star tables go back to their versions before it, and it and every later batch are processed again by the next hourly run.`,
     options.yes,
   );
+  await refuseWhileWriting(config, 'revert');
   await startOrJoin(config, batchRevert, batchRevertWorkflowId(batchId), { batchId }, true, formatRevert);
 }
 
@@ -117,18 +123,14 @@ export function formatRevert(result: RevertResult, durationMs: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** `qpipe warehouse migrate`: creates the tables, or converts a warehouse of the old layout to Delta; refuses while a writer runs. */
-export async function runWarehouseMigrate({ config, log }: CommandContext): Promise<void> {
-  const client = await createTemporalClient(config.temporal);
-  try {
-    const running = await runningWriters(client, config);
-    if (running.length > 0) throw new QpipeError(`refusing to migrate while the warehouse is being written: ${running.join(', ')}`);
-  } finally {
-    await client.connection.close();
-  }
-  const migrated = await withHive(config.hive, log.child({ component: 'hive' }), (hive) => ensureWarehouse({ hive, database: config.hive.database, log }));
-  if (migrated.length === 0) process.stdout.write(`${config.hive.database}: every table is a Delta table; nothing to migrate\n`);
-  for (const table of migrated) process.stdout.write(`migrated ${config.hive.database}.${table.table}: ${table.rows} rows, checksum ${table.checksum} (the same before and after)\n`);
+/** `qpipe warehouse migrate`: the warehouseMigrate workflow (its one activity on the batch lane), after the same refusal as a revert. */
+export async function runWarehouseMigrate({ config }: CommandContext): Promise<void> {
+  await refuseWhileWriting(config, 'migrate');
+  await startOrJoin(config, warehouseMigrate, warehouseMigrateWorkflowId, undefined, true, (migrated: MigratedTable[]) =>
+    migrated.length === 0
+      ? `${config.hive.database}: every table is a Delta table; nothing to migrate\n`
+      : migrated.map((table) => `migrated ${config.hive.database}.${table.table}: ${table.rows} rows, checksum ${table.checksum} (the same before and after)\n`).join(''),
+  );
 }
 
 export interface RunWarehouseMaintenanceOptions {

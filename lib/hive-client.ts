@@ -56,7 +56,8 @@ export interface StatementOptions {
   readonly onProgress?: (progress: StatementProgress) => void;
   /**
    * Session settings for this statement alone: each is `SET` just before it in the same session,
-   * with no other statement of this client in between, and `RESET` after it, whatever its outcome.
+   * with no other statement of this client in between, and `RESET` after it, whatever its outcome
+   * (a RESET that fails closes the session).
    * (HiveServer2's per-statement `confOverlay` is ignored by the Spark Thrift Server.) Delta's commit
    * metadata rides on this. A lost connection fails the statement: it never runs without them.
    */
@@ -245,7 +246,20 @@ export class HiveClient {
     try {
       return await this.run(sql, options, wantRows);
     } finally {
-      if (!this.lost) for (const [key] of settings) await this.run(`RESET ${key}`, { timeoutMs: hiveClientDefaults.cleanupTimeoutMs }, false);
+      if (!this.lost) await this.resetSettings(settings.map(([key]) => key));
+    }
+  }
+
+  /**
+   * RESETs the keys. A failure closes the session, so no later statement can run with them, and is
+   * logged: it never replaces the statement's own outcome.
+   */
+  private async resetSettings(keys: readonly string[]): Promise<void> {
+    try {
+      for (const key of keys) await this.run(`RESET ${key}`, { timeoutMs: hiveClientDefaults.cleanupTimeoutMs }, false);
+    } catch (error) {
+      this.log.warn({ keys, err: error }, 'session settings could not be reset; closing the session');
+      void this.close();
     }
   }
 
@@ -460,7 +474,7 @@ export class HiveClient {
 
 /** A setting's key, checked: Spark's SET takes it bare. */
 function settingKey(key: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(key)) throw new RangeError(`"${key}" is not a session setting key`);
+  if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(key)) throw new RangeError(`"${key}" is not a session setting key`);
   return key;
 }
 

@@ -27,7 +27,7 @@ export interface QpipeWorker {
 /**
  * The activities that must never overlap: the batch ones share the landing dir, the raw zone and the
  * staging tables; the stream maintenance ones number and switch an hour's versions; the warehouse
- * ones rewrite (optimize, vacuum) or restore (revert) the tables the batch writes.
+ * ones rewrite (optimize, vacuum), restore (revert) or convert (migrate) the tables the batch writes.
  */
 const batchLaneActivities = [
   'ingestLanding',
@@ -39,6 +39,7 @@ const batchLaneActivities = [
   'optimizeWarehouse',
   'vacuumWarehouse',
   'revertBatch',
+  'migrateWarehouse',
 ] as const;
 
 /** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */

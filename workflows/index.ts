@@ -5,3 +5,4 @@ export { hourlyBatch } from './hourly-batch';
 export { stackSmoke } from './stack-smoke';
 export { streamMaintenance } from './stream-maintenance';
 export { warehouseMaintenance } from './warehouse-maintenance';
+export { warehouseMigrate } from './warehouse-migrate';

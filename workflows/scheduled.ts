@@ -2,6 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { batchIdOf, type LogicalHour } from '../lib/pure/batch';
 import { parseCalendarDate, type CalendarDate } from '../lib/pure/calendar-date';
+import { failureTypes } from '../lib/pure/failures';
 import { batchHourOf, isTimeZone } from '../lib/pure/slots';
 
 const scheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -29,12 +30,12 @@ export function scheduledActionTime(): number | undefined {
 export function slotHour(hour: LogicalHour | undefined): LogicalHour {
   const actionTime = hour === undefined ? scheduledActionTime() : undefined;
   if (hour === undefined && actionTime === undefined) {
-    throw ApplicationFailure.nonRetryable('no hour given and not started by a schedule', 'INVALID_INPUT');
+    throw ApplicationFailure.nonRetryable('no hour given and not started by a schedule', failureTypes.invalidInput);
   }
   try {
     return batchIdOf(hour ?? batchHourOf(actionTime!));
   } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
+    throw ApplicationFailure.nonRetryable((error as Error).message, failureTypes.invalidInput);
   }
 }
 
@@ -45,11 +46,11 @@ export function slotHour(hour: LogicalHour | undefined): LogicalHour {
  */
 export function slotDate(date: CalendarDate | undefined, timeZone: string, dateOfAction: (epochMs: number, timeZone: string) => CalendarDate): CalendarDate {
   const actionTime = date === undefined ? scheduledActionTime() : undefined;
-  if (date === undefined && actionTime === undefined) throw ApplicationFailure.nonRetryable('no date given and not started by a schedule', 'INVALID_INPUT');
-  if (!isTimeZone(timeZone)) throw ApplicationFailure.nonRetryable(`"${timeZone}" is not an IANA time zone`, 'INVALID_INPUT');
+  if (date === undefined && actionTime === undefined) throw ApplicationFailure.nonRetryable('no date given and not started by a schedule', failureTypes.invalidInput);
+  if (!isTimeZone(timeZone)) throw ApplicationFailure.nonRetryable(`"${timeZone}" is not an IANA time zone`, failureTypes.invalidInput);
   try {
     return parseCalendarDate(date ?? dateOfAction(actionTime!, timeZone));
   } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message, 'INVALID_INPUT');
+    throw ApplicationFailure.nonRetryable((error as Error).message, failureTypes.invalidInput);
   }
 }

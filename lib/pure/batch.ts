@@ -5,7 +5,8 @@
  *   <root>/raw/batch/<dataset>/ingest_date=YYYY-MM-DD/ingest_hour=HH/<batch_id>/<original file name>
  *   <root>/raw/_manifests/<batch_id>.json     written last by ingest: the batch's commit marker
  *   <root>/raw/_processed/<batch_id>.json     written last by process: the batch is in the warehouse
- *   <root>/meta/ingested_files/batch_id=<batch_id>/files.json   the `ingested_files` table's rows
+ *   <root>/raw/_reverts/<batch_id>.json        a revert of the batch under way: no batch is processed meanwhile
+ *   <root>/meta/ingested_files/batch_id=<batch_id>/files.json   the `ingested_files` table's rows, staged
  */
 
 /** A logical hour, `YYYY-MM-DDTHH` (UTC): the input of an hourly run and the name of its batch. */
@@ -24,6 +25,16 @@ export function parseLogicalHour(hour: string): { date: string; hourOfDay: strin
     throw new RangeError(`"${hour}" is not a real hour`);
   }
   return { date: `${year}-${month}-${day}`, hourOfDay, epochMs };
+}
+
+/** Whether a text is a batch id: a real logical hour. */
+export function isBatchId(batchId: string): boolean {
+  try {
+    parseLogicalHour(batchId);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The logical hour that contains an instant (UTC). */
@@ -112,5 +123,7 @@ export const manifestsDir = (root: string) => `${root}/raw/_manifests`;
 export const manifestPath = (root: string, batchId: string) => `${manifestsDir(root)}/${batchId}.json`;
 export const processedDir = (root: string) => `${root}/raw/_processed`;
 export const processedPath = (root: string, batchId: string) => `${processedDir(root)}/${batchId}.json`;
+export const revertsDir = (root: string) => `${root}/raw/_reverts`;
+export const revertPath = (root: string, batchId: string) => `${revertsDir(root)}/${batchId}.json`;
 export const ingestedFilesDir = (root: string) => `${root}/meta/ingested_files`;
 export const ingestedFilesPath = (root: string, batchId: string) => `${ingestedFilesDir(root)}/batch_id=${batchId}/files.json`;

@@ -151,18 +151,18 @@ export type RevertPlan =
 /**
  * The version of a table to restore so that its content holds nothing of batch `batchId` or of any
  * later batch, keeping everything before it: the version just before the batch's first commit. The
- * walk goes back along the table's effective history (a RESTORE stands for the version it restored),
- * stepping over commits that change no rows (OPTIMIZE, VACUUM, properties), until a commit of an
- * earlier batch, the table's creation or the migration's copy. Throws when the history does not reach
- * back that far (the log was cleaned up), and when a write qpipe did not make lies after the batch's
- * commits: restoring would silently undo it.
+ * walk goes back along the table's effective history (a RESTORE stands for the version it restored)
+ * to a stop: a commit of an earlier batch, the table's creation or the migration's copy. Commits that
+ * change no rows (OPTIMIZE, VACUUM, properties) are stepped over. Throws when the history does not
+ * reach back that far (the log was cleaned up), and when a write qpipe did not make lies after the
+ * batch's first commit: restoring would silently undo it, and keeping it would keep the batch.
  */
 export function revertPlan(commits: readonly Commit[], batchId: string): RevertPlan {
   const byVersion = new Map(commits.map((commit) => [commit.version, commit]));
   let version = Math.max(...commits.map((commit) => commit.version));
-  /** The oldest commit of the batch (or a later one) passed so far: the target is the version before it. */
-  let firstUndone: number | undefined;
-  let foreign: Commit | undefined;
+  /** The commits of the batch or a later one passed so far, and the hand-made writes. */
+  const undone: Commit[] = [];
+  const foreign: Commit[] = [];
   for (;;) {
     const commit = byVersion.get(version);
     if (!commit) throw new RangeError(`version ${version} is no longer in the table's history (Delta keeps 30 days of log by default)`);
@@ -172,12 +172,15 @@ export function revertPlan(commits: readonly Commit[], batchId: string): RevertP
       continue;
     }
     if (tag?.kind === 'batch' && tag.batch_id >= batchId) {
-      if (foreign) throw new RangeError(`version ${foreign.version} (${foreign.operation}) changed rows after batch ${tag.batch_id} without qpipe: a revert would undo it`);
-      firstUndone = version;
-    } else if (tag?.kind === 'batch' || tag?.kind === 'migration' || version === 0 || /^(CREATE|REPLACE)/.test(commit.operation) || (firstUndone !== undefined && changesRows(commit))) {
-      return firstUndone === undefined ? { action: 'none', version } : { action: 'restore', version: firstUndone - 1 };
+      // a hand-made write passed already lies after this commit of the batch (or of a later one)
+      const write = foreign[foreign.length - 1];
+      if (write) throw new RangeError(`version ${write.version} (${write.operation}) changed rows after batch ${tag.batch_id}'s commit at version ${version} without qpipe: a revert would undo it`);
+      undone.push(commit);
+    } else if (tag?.kind === 'batch' || tag?.kind === 'migration' || version === 0 || /^(CREATE|REPLACE)/.test(commit.operation)) {
+      const first = undone[undone.length - 1];
+      return first === undefined ? { action: 'none', version } : { action: 'restore', version: first.version - 1 };
     } else if (changesRows(commit)) {
-      foreign ??= commit;
+      foreign.push(commit);
     }
     version -= 1;
     if (version < 0) throw new RangeError(`the table's history ends before a version without batch ${batchId}`);

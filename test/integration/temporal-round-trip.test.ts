@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
@@ -7,7 +10,8 @@ import { HdfsClient } from '../../lib/hdfs-client';
 import { silentLogger } from '../../lib/log';
 import { createTemporalClient } from '../../lib/temporal';
 import { createQpipeWorker, type QpipeWorker } from '../../workers/temporal-worker';
-import { stackSmoke } from '../../workflows';
+import { hourlyBatch, stackSmoke } from '../../workflows';
+import { hourlyBatchWorkflowId } from '../../workflows/hourly-batch';
 import { workflowsPath } from '../helpers/temporal';
 
 const config = loadConfig();
@@ -51,5 +55,18 @@ describe('a workflow round trip through the real Temporal dev server', () => {
       .catch((error: Error) => error);
     expect(second).toBeInstanceOf(Error);
     expect((second as Error).name).toBe('WorkflowExecutionAlreadyStartedError');
+  });
+
+  it('a CLI run refuses to join a workflow of its id that runs on another deployment\'s task queue', async () => {
+    // A run of another deployment (another task queue, no worker here) holds the hour's workflow id.
+    const hour = `2001-01-${String(1 + (parseInt(token.slice(3, 7), 16) % 28)).padStart(2, '0')}T${String(parseInt(token.slice(7), 16) % 24).padStart(2, '0')}`;
+    const other = await client.workflow.start(hourlyBatch, { workflowId: hourlyBatchWorkflowId(hour), taskQueue: `${taskQueue}-other`, args: [{ hour }] });
+    try {
+      const qpipe = path.resolve(__dirname, '..', '..', 'bin', 'qpipe');
+      const cli = promisify(execFile)(qpipe, ['run', 'hourly-batch', '--hour', hour], { env: { ...process.env, QPIPE_TASK_QUEUE: taskQueue }, timeout: 60_000 });
+      await expect(cli).rejects.toMatchObject({ stderr: expect.stringContaining(`${hourlyBatchWorkflowId(hour)} is running on task queue ${taskQueue}-other, not on this deployment's ${taskQueue}`) });
+    } finally {
+      await other.terminate('test');
+    }
   });
 });

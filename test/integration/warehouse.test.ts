@@ -8,6 +8,7 @@ import { loadConfig } from '../../lib/config';
 import type { Row } from '../../lib/hive-client';
 import { loadJob } from '../../lib/jobs';
 import { silentLogger } from '../../lib/log';
+import { manifestPath, revertPath } from '../../lib/pure/batch';
 import { deltaTables, starTables } from '../../lib/pure/delta';
 import { renderSql, splitStatements, sqlIdentifier } from '../../lib/pure/sql';
 import { createTemporalClient } from '../../lib/temporal';
@@ -137,6 +138,14 @@ describe('batch revert, maintenance and migration on the real groups', () => {
     expect(customerCommits).toContainEqual(expect.objectContaining({ operation: 'OPTIMIZE', made_by: 'maintenance 2026-01-02 optimize', rows_added: 0, rows_removed: 0 }));
   }, minutes(10));
 
+  it('refuses to revert a batch whose earlier versions VACUUM deleted, before touching anything', async () => {
+    const before = await a.snapshot();
+    await expect(a.revertBatch(hourOf(4))).rejects.toMatchObject({ type: 'CONTRACT_BROKEN', message: expect.stringContaining('are gone (VACUUM keeps 0 hours)') });
+    expect(await a.snapshot()).toEqual(before);
+    expect(await a.listPendingBatches()).toEqual([]);
+    expect(await a.hdfs.exists(revertPath(a.config.hdfs.root, hourOf(4)))).toBe(false);
+  }, minutes(5));
+
   it('migrates a warehouse of the old layout, interrupted after its first step, to Delta with every row, and it goes on like the original', async () => {
     // The old layout (Parquet, the fact partitioned by date, ingested_files a JSON table), filled with warehouse a's rows.
     const legacyDdl = readFileSync(path.resolve(__dirname, '../fixtures/legacy/ddl.sql'), 'utf8');
@@ -160,11 +169,31 @@ describe('batch revert, maintenance and migration on the real groups', () => {
     const [detail] = await b.query(`DESCRIBE DETAIL ${b.db}.sales_transactions_fact`);
     expect(detail).toMatchObject({ format: 'delta', partitionColumns: '[]', clusteringColumns: '["transaction_date"]' });
     expect(await ensureWarehouse({ hive: b.hive, database: b.db, log: silentLogger })).toEqual([]);
-    expect(await b.cli('warehouse', 'migrate')).toBe(`${b.db}: every table is a Delta table; nothing to migrate\n`);
+    // Through the CLI: the warehouseMigrate workflow, on a worker of b's task queue.
+    const bWorker = await createQpipeWorker(b.config, silentLogger);
+    const bWorking = bWorker.run();
+    try {
+      expect(await b.cli('warehouse', 'migrate')).toBe(`${b.db}: every table is a Delta table; nothing to migrate\n`);
+    } finally {
+      bWorker.shutdown();
+      await bWorking;
+      await bWorker.close();
+    }
 
-    // The next hour on both: the migrated warehouse ends like the one that never moved.
+    // A batch loaded before the history begins cannot be reverted: refused, nothing touched.
+    await commitBatch(b.hdfs, b.config.hdfs.root, hourOf(2), realGroup(2));
+    await expect(b.revertBatch(hourOf(2))).rejects.toMatchObject({ type: 'CONTRACT_BROKEN', message: expect.stringContaining('which no commit of the batch made, holds') });
+    expect(await b.snapshot()).toEqual(original);
+    await b.hdfs.delete(manifestPath(b.config.hdfs.root, hourOf(2)));
+
+    // The next hour on both: the migrated warehouse ends like the one that never moved. An unfinished
+    // revert (its mark left by a crash) holds every batch back until it is run again.
     await a.processGroups(5);
-    await b.processGroups(5);
+    await commitBatch(b.hdfs, b.config.hdfs.root, hourOf(5), realGroup(5));
+    await b.hdfs.putAtomic(revertPath(b.config.hdfs.root, hourOf(1)), '{}\n');
+    await expect(b.processBatch(hourOf(5))).rejects.toMatchObject({ type: 'CONTRACT_BROKEN', message: expect.stringContaining(`a revert of batch ${hourOf(1)} is unfinished`) });
+    await b.hdfs.delete(revertPath(b.config.hdfs.root, hourOf(1)));
+    await b.processBatch(hourOf(5));
     expect(await b.snapshot()).toEqual(await a.snapshot());
   }, minutes(20));
 });

@@ -104,7 +104,9 @@ describe('revertPlan', () => {
 
   it('refuses when a write qpipe did not make lies on top of the batch, and restores past one below it', () => {
     const byHand = (version: number) => row(version, 'DELETE', { operationMetrics: '{"numDeletedRows":"2"}' });
-    expect(() => revertPlan(commits(created, merge(1, 'H01'), merge(2, 'H02'), byHand(3)), 'H02')).toThrow('version 3 (DELETE) changed rows after batch H02 without qpipe');
+    expect(() => revertPlan(commits(created, merge(1, 'H01'), merge(2, 'H02'), byHand(3)), 'H02')).toThrow("version 3 (DELETE) changed rows after batch H02's commit at version 2 without qpipe");
+    // between two commits of batches to revert: found however far back the batch's first commit is
+    expect(() => revertPlan(commits(created, merge(1, 'H01'), merge(2, 'H02'), byHand(3), merge(4, 'H03')), 'H02')).toThrow("version 3 (DELETE) changed rows after batch H02's commit at version 2 without qpipe");
     expect(revertPlan(commits(created, merge(1, 'H01'), byHand(2), merge(3, 'H02')), 'H02')).toEqual({ action: 'restore', version: 2 });
     expect(revertPlan(commits(created, merge(1, 'H01'), byHand(2)), 'H02')).toEqual({ action: 'none', version: 1 });
   });

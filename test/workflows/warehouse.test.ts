@@ -5,12 +5,13 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { OptimizeResult, RevertResult, VacuumResult } from '../../activities/warehouse';
 import { batchLaneOf } from '../../lib/pure/slots';
-import { batchRevert, warehouseMaintenance } from '../../workflows';
+import { batchRevert, warehouseMaintenance, warehouseMigrate } from '../../workflows';
 import { batchRevertWorkflowId } from '../../workflows/batch-revert';
 import { warehouseMaintenanceWorkflowId, type WarehouseMaintenanceInput } from '../../workflows/warehouse-maintenance';
+import { warehouseMigrateWorkflowId } from '../../workflows/warehouse-migrate';
 import { createTimeSkippingEnv, workflowsPath } from '../helpers/temporal';
 
-type WarehouseActivities = Pick<Activities, 'optimizeWarehouse' | 'vacuumWarehouse' | 'revertBatch'>;
+type WarehouseActivities = Pick<Activities, 'optimizeWarehouse' | 'vacuumWarehouse' | 'revertBatch' | 'migrateWarehouse'>;
 
 const optimized: OptimizeResult[] = [{ table: 'sales_transactions_fact', before: { files: 120, bytes: 900_000 }, after: { files: 2, bytes: 700_000 } }];
 const vacuumed: VacuumResult[] = [{ table: 'sales_transactions_fact', filesOnDiskBefore: 240, filesOnDiskAfter: 122 }];
@@ -32,6 +33,10 @@ describe('warehouse workflows', () => {
     async revertBatch(batchId) {
       calls.push(`revert ${batchId}`);
       return reverted(batchId);
+    },
+    async migrateWarehouse() {
+      calls.push('migrate');
+      return [{ table: 'sales_transactions_fact', rows: 6000, checksum: '123' }];
     },
   };
 
@@ -81,5 +86,11 @@ describe('warehouse workflows', () => {
     const result = await run((taskQueue) => env.client.workflow.execute(batchRevert, { workflowId: `${batchRevertWorkflowId('2026-01-01T03')}-${runs}`, taskQueue, args: [{ batchId: '2026-01-01T03' }] }));
     expect(calls).toEqual(['revert 2026-01-01T03']);
     expect(result).toEqual(reverted('2026-01-01T03'));
+  });
+
+  it('migrates the warehouse with one activity on the batch lane', async () => {
+    const result = await run((taskQueue) => env.client.workflow.execute(warehouseMigrate, { workflowId: `${warehouseMigrateWorkflowId}-${runs}`, taskQueue }));
+    expect(calls).toEqual(['migrate']);
+    expect(result).toEqual([{ table: 'sales_transactions_fact', rows: 6000, checksum: '123' }]);
   });
 });
