@@ -49,11 +49,17 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
     await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ batchId, step: 'tables' }) }));
   }
 
-  /** (file name, sha256) of every file earlier batches ingested, with the batch that did. */
+  /**
+   * (file name, sha256) of every file earlier committed batches ingested, with the batch that did.
+   * Only a batch with a manifest counts: an hour abandoned between its `ingested_files` rows and its
+   * manifest (a crash, then terminated or out of retries) committed nothing, and its files load
+   * with the next hour.
+   */
   async function previouslyIngested(batchId: string): Promise<Map<string, string>> {
     const [statement] = loadJob('previously_ingested', { database, batch_id: batchId });
     const { rows } = await hive.query<{ file_name: string; sha256: string; batch_id: string }>(statement!);
-    return new Map(rows.map((row) => [`${row.file_name}\u0000${row.sha256}`, row.batch_id]));
+    const committed = new Set(await batchIdsIn(hdfs, manifestsDir(root)));
+    return new Map(rows.filter((row) => committed.has(row.batch_id)).map((row) => [`${row.file_name}\u0000${row.sha256}`, row.batch_id]));
   }
 
   async function readManifest(batchId: string): Promise<BatchManifest | undefined> {

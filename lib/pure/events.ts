@@ -2,17 +2,21 @@
  * App-log events (specs/events.md): validating one Kafka record and flattening it into a row of
  * `app_events`. Pure: the stream worker, the producer and the tests share it.
  *
- * - A record that is not a JSON object, has no `eventType`, or has no parseable `timestamp` is a
- *   dead letter with one of {@link deadLetterReasons}; nothing else is refused.
+ * - A record that is not a JSON object, has no `eventType`, or has no `timestamp` that can be a real
+ *   event time (1970-01-01 to 2999-12-31 UTC, a zone offset within ±18:00) is a dead letter with
+ *   one of {@link deadLetterReasons}; so is a record that cannot be handled at all (nesting too deep
+ *   to serialise: `UNSUPPORTED_VALUE`, by the caller). Nothing else is refused.
  * - Known fields go to their columns. A field the schema does not know, at the top level or in
  *   `metadata`, is kept in `extra` (a JSON object; `metadata.<key>` for metadata's), never dropped.
- *   A known field of the wrong type (a `quantity` of "three") is NULL in its column and kept in
- *   `extra` under its own name, so nothing is lost either.
+ *   A known field of the wrong type (a `quantity` of "three") or out of its column's range (a
+ *   `quantity` beyond INT, a `totalAmount` beyond DECIMAL(10,2)) is NULL in its column and kept in
+ *   `extra` under its own name, so nothing is lost and compaction reads every row. A key such as
+ *   `__proto__` is data like any other.
  * - The event's time is its own `timestamp` (`YYYY-MM-DDTHH:MM:SS`, optional fraction and zone;
  *   without a zone it is in the source's zone, UTC by default): it decides the hour partition.
  */
 
-export const deadLetterReasons = ['NOT_JSON', 'MISSING_EVENT_TYPE', 'BAD_TIMESTAMP'] as const;
+export const deadLetterReasons = ['NOT_JSON', 'MISSING_EVENT_TYPE', 'BAD_TIMESTAMP', 'UNSUPPORTED_VALUE'] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /** Where a record came from: its lineage columns. */
@@ -83,13 +87,22 @@ export function parseEventTimestamp(text: string, zoneOffsetMinutes = 0): number
   }
   const zone = match[8];
   const offset = zone === undefined ? zoneOffsetMinutes : zone === 'Z' ? 0 : zoneMinutes(zone);
-  return local - offset * 60_000;
+  const epochMs = offset === undefined ? undefined : local - offset * 60_000;
+  return epochMs !== undefined && epochMs >= firstEventMs && epochMs < endOfEventsMs ? epochMs : undefined;
 }
 
-function zoneMinutes(zone: string): number {
+/** Event times qpipe takes: from 1970 to the end of 2999 (UTC), so every hour directory is `YYYY-MM-DD`. */
+const firstEventMs = Date.UTC(1970, 0, 1);
+const endOfEventsMs = Date.UTC(3000, 0, 1);
+
+/** A `±HH:MM` zone's offset in minutes, or undefined beyond ±18:00 (the widest ISO 8601 and Java allow). */
+function zoneMinutes(zone: string): number | undefined {
   const digits = zone.replace(':', '');
   const sign = digits.startsWith('-') ? -1 : 1;
-  return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+  const hours = Number(digits.slice(1, 3));
+  const minutes = Number(digits.slice(3, 5));
+  const total = hours * 60 + minutes;
+  return minutes < 60 && total <= 18 * 60 ? sign * total : undefined;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` (with `.fff` when the milliseconds are not zero), UTC: a Spark TIMESTAMP literal's text. */
@@ -117,7 +130,9 @@ function eventEpoch(text: string, zoneOffsetMinutes: number): number | undefined
   const second = twoDigits(text, 17);
   if (minute > 59 || second > 59) return undefined;
   const start = hourStart(text.slice(0, 13));
-  return Number.isNaN(start) ? undefined : start + minute * 60_000 + second * 1_000 - zoneOffsetMinutes * 60_000;
+  if (Number.isNaN(start)) return undefined;
+  const epochMs = start + minute * 60_000 + second * 1_000 - zoneOffsetMinutes * 60_000;
+  return epochMs >= firstEventMs && epochMs < endOfEventsMs ? epochMs : undefined;
 }
 
 /** The two decimal digits at `at`, or 99 when they are not digits. */
@@ -185,11 +200,16 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   }
   const epochMs = typeof fields.timestamp === 'string' ? eventEpoch(fields.timestamp.trim(), zoneOffsetMinutes) : undefined;
   if (epochMs === undefined) {
-    return { ok: false, reason: 'BAD_TIMESTAMP', detail: fields.timestamp === undefined ? 'no timestamp' : `timestamp ${JSON.stringify(fields.timestamp)} is not YYYY-MM-DDTHH:MM:SS` };
+    return { ok: false, reason: 'BAD_TIMESTAMP', detail: fields.timestamp === undefined ? 'no timestamp' : `timestamp ${JSON.stringify(fields.timestamp)} is not an event time (YYYY-MM-DDTHH:MM:SS, 1970 to 2999, a zone within ±18:00)` };
   }
 
   const extra: Record<string, unknown> = {};
-  for (const key in fields) if (!handledFields.has(key)) extra[key] = fields[key];
+  for (const key in fields) {
+    if (handledFields.has(key)) continue;
+    // `extra.__proto__ = …` would set the prototype and lose the field: define it as data instead.
+    if (key === '__proto__') Object.defineProperty(extra, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
+    else extra[key] = fields[key];
+  }
 
   let category: string | null = null;
   let source: string | null = null;
@@ -209,7 +229,7 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   }
 
   const quantity = fields.quantity;
-  const quantityColumn = quantity === undefined || quantity === null ? null : Number.isSafeInteger(quantity) ? (quantity as number) : ((extra.quantity = quantity), null);
+  const quantityColumn = quantity === undefined || quantity === null ? null : isInt(quantity) ? quantity : ((extra.quantity = quantity), null);
   const amount = fields.totalAmount;
   const amountColumn = amount === undefined || amount === null ? null : decimal2(amount) ?? ((extra.totalAmount = amount), null);
   // In this order, so that mistyped known fields keep the order they have always had in `extra`.
@@ -248,6 +268,9 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
     },
   };
 }
+
+/** Whether a value fits Spark's INT, the `quantity` column's type. */
+const isInt = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647;
 
 const jsonText = (value: string | null) => (value === null ? 'null' : JSON.stringify(value));
 

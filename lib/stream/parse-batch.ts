@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { appEventLine, parseEvent, type DeadLetterReason, type EventHour } from '../pure/events';
+import { appEventLine, parseEvent, type DeadLetterReason, type EventHour, type ParsedEvent } from '../pure/events';
 
 /** A fetched record, as the Kafka client hands it over. */
 export interface BatchRecord {
@@ -61,9 +61,10 @@ export class JsonLines {
 }
 
 /**
- * Validates and flattens every record of a batch (see {@link parseEvent}), writes each event hour's
- * rows as JSON lines straight into a buffer and gzips it: one call per fetched batch, so the
- * compression runs on large inputs and each hour of the batch becomes one gzip member.
+ * Validates and flattens every record of a batch (see {@link parseEvent}; a record that throws is
+ * an `UNSUPPORTED_VALUE` dead letter), writes each event hour's rows as JSON lines straight into a
+ * buffer and gzips it: one call per fetched batch, so the compression runs on large inputs and each
+ * hour of the batch becomes one gzip member.
  */
 export function parseBatch(records: readonly BatchRecord[], { topic, partition, readAt, zoneOffsetMinutes }: BatchSource): ParsedBatch {
   const byHour = new Map<string, { hour: EventHour; lines: JsonLines }>();
@@ -72,7 +73,13 @@ export function parseBatch(records: readonly BatchRecord[], { topic, partition, 
   let lastLines: JsonLines | undefined;
   for (let index = 0; index < records.length; index += 1) {
     const { offset, value } = records[index]!;
-    const parsed = parseEvent(value, { topic, partition, offset }, readAt, zoneOffsetMinutes);
+    let parsed: ParsedEvent;
+    try {
+      parsed = parseEvent(value, { topic, partition, offset }, readAt, zoneOffsetMinutes);
+    } catch (error) {
+      // A record the worker cannot handle (nesting too deep for JSON.stringify) is one dead letter, never a stopped stream.
+      parsed = { ok: false, reason: 'UNSUPPORTED_VALUE', detail: `${(error as Error).name}: ${(error as Error).message}` };
+    }
     if (!parsed.ok) {
       letters.push({ index, reason: parsed.reason, detail: parsed.detail });
       continue;

@@ -141,4 +141,25 @@ describe('ingestLanding against the real HDFS and warehouse', () => {
     expect(next).toMatchObject({ ingested: 4, duplicate: 0, rejected: 0 });
     expect(readdirSync(landing)).toEqual([]);
   });
+
+  it('an hour abandoned between its ingested_files rows and its manifest never turns its files into duplicates: the next hour loads them', async () => {
+    // Group 5's files with a line end added: content no committed batch holds.
+    mkdirSync(landing, { recursive: true });
+    for (const file of readdirSync(path.join(realDataDir, 'group5'))) writeFileSync(path.join(landing, file), Buffer.concat([readFileSync(path.join(realDataDir, 'group5', file)), Buffer.from('\n')]));
+    expect(await ingestLanding('2026-01-01T07')).toMatchObject({ ingested: 3, duplicate: 0 });
+    // The state of a crash after the ingested_files commit and before the manifest: the rows are
+    // there, the manifest is not, the files are still in the landing dir. Then the hour is given up.
+    await hdfs.delete(manifestPath(config.hdfs.root, '2026-01-01T07'));
+    const archived = path.join(config.dirs.archive, '2026-01-01T07');
+    for (const file of readdirSync(archived)) copyFileSync(path.join(archived, file), path.join(landing, file));
+    rmSync(archived, { recursive: true });
+    const { rows: abandoned } = await hive.query(`SELECT count(*) AS files FROM ${config.hive.database}.ingested_files WHERE batch_id = '2026-01-01T07' AND status = 'ingested'`);
+    expect(Number(abandoned[0]!.files)).toBe(3);
+
+    const next = await ingestLanding('2026-01-01T08');
+    expect(next).toMatchObject({ ingested: 3, duplicate: 0, rejected: 0 });
+    const manifest = JSON.parse(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T08'))) as BatchManifest;
+    expect(manifest.files.map((file) => file.status)).toEqual(['ingested', 'ingested', 'ingested']);
+    expect(readdirSync(landing)).toEqual([]);
+  });
 });

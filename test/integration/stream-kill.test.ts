@@ -62,7 +62,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // ---------------------------------------------------------------------------------------------
 // What the test sends: the plan, and where each record landed.
 
-type Kind = 'valid' | DeadLetterReason;
+/** The reasons the plan sends (records the worker cannot handle at all are tested in stream.test.ts). */
+type PlannedReason = Exclude<DeadLetterReason, 'UNSUPPORTED_VALUE'>;
+type Kind = 'valid' | PlannedReason;
 
 interface Planned {
   readonly kind: Kind;
@@ -75,7 +77,7 @@ interface Planned {
 }
 
 /** Bad record number `n` of a reason, in a few shapes each; every one is unique by its position. */
-function badValue(reason: DeadLetterReason, n: number): string | null {
+function badValue(reason: PlannedReason, n: number): string | null {
   switch (reason) {
     case 'NOT_JSON':
       return [`{not json #${n}`, `plain text #${n}`, `[${n}, "an array"]`, `"a JSON string #${n}"`, '', null][n % 6]!;
@@ -90,7 +92,9 @@ function badValue(reason: DeadLetterReason, n: number): string | null {
         JSON.stringify({ eventType: 'addToCart', customerId: String(n), timestamp: 'yesterday' }),
         JSON.stringify({ eventType: 'purchase', customerId: String(n), timestamp: '2026-02-30T10:00:00' }),
         JSON.stringify({ eventType: 'productView', customerId: String(n) }),
-      ][n % 3]!;
+        JSON.stringify({ eventType: 'purchase', customerId: String(n), timestamp: '9999-12-31T23:30:00-01:00' }),
+        JSON.stringify({ eventType: 'purchase', customerId: String(n), timestamp: '2026-01-01T10:00:00+99:99' }),
+      ][n % 5]!;
   }
 }
 
@@ -101,7 +105,7 @@ function plan(): Planned[] {
     for (let n = 0; n < badPerReason; n += 1) kinds.splice(randomInt(0, kinds.length + 1), 0, reason);
   }
   let event = 0;
-  const counts: Record<DeadLetterReason, number> = { NOT_JSON: 0, MISSING_EVENT_TYPE: 0, BAD_TIMESTAMP: 0 };
+  const counts: Record<PlannedReason, number> = { NOT_JSON: 0, MISSING_EVENT_TYPE: 0, BAD_TIMESTAMP: 0 };
   return kinds.map((kind, index) => {
     if (kind === 'valid') {
       const generated = generateEvent(seed, event++, { nowMs, spreadHours });

@@ -257,4 +257,59 @@ describe('stream maintenance on the real stack', () => {
     expect(result.repaired).toEqual({ registered: 1, dropped: 1 });
     expect(await tableCounts()).toEqual(counts);
   }, 300_000);
+
+  it('takes records at every boundary: what cannot be an event is a dead letter with its reason, the stream goes on, and compaction reads every row the worker wrote', async () => {
+    const at = '2026-11-24T08:15:00';
+    const edge = (n: number, fields: Record<string, unknown>, timestamp = at) => JSON.stringify({ eventType: 'purchase', customerId: `edge-${n}`, timestamp, ...fields });
+    const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    // Valid records, each with the columns and `extra` it must end with (the rule: a value out of its
+    // column's range is NULL there and kept in `extra`).
+    const kept: [string, { quantity: number | null; total_amount: string | null; extra: unknown }][] = [
+      [edge(1, { quantity: 2_147_483_647, totalAmount: 99_999_999.99 }), { quantity: 2_147_483_647, total_amount: '99999999.99', extra: null }],
+      [edge(2, { quantity: -2_147_483_648, totalAmount: -99_999_999.99 }), { quantity: -2_147_483_648, total_amount: '-99999999.99', extra: null }],
+      [edge(3, { quantity: 2_147_483_648, totalAmount: 100_000_000 }), { quantity: null, total_amount: null, extra: { quantity: 2_147_483_648, totalAmount: 100_000_000 } }],
+      [edge(4, { quantity: 3_000_000_000 }), { quantity: null, total_amount: null, extra: { quantity: 3_000_000_000 } }],
+      [edge(5, { quantity: -2_147_483_649, totalAmount: '12.345' }), { quantity: null, total_amount: '12.35', extra: { quantity: -2_147_483_649 } }],
+      ['{"eventType":"purchase","customerId":"edge-6","timestamp":"2026-11-24T08:15:00","__proto__":{"admin":true},"metadata":{"__proto__":1}}', { quantity: null, total_amount: null, extra: { ['__proto__']: { admin: true }, 'metadata.__proto__': 1 } }],
+      [edge(7, {}, '1970-01-01T00:00:00Z'), { quantity: null, total_amount: null, extra: null }],
+      [edge(8, {}, '2026-11-24T02:15:00-06:00'), { quantity: null, total_amount: null, extra: null }],
+    ];
+    const refused: [string, string][] = [
+      [edge(10, {}, '9999-12-31T23:30:00-01:00'), 'BAD_TIMESTAMP'],
+      [edge(11, {}, '2026-11-24T08:15:00+99:99'), 'BAD_TIMESTAMP'],
+      [edge(12, {}, '2026-11-24T08:15:00+18:01'), 'BAD_TIMESTAMP'],
+      [edge(13, {}, '1969-12-31T23:59:59Z'), 'BAD_TIMESTAMP'],
+      [edge(14, {}, '3000-01-01T00:00:00Z'), 'BAD_TIMESTAMP'],
+      // Nesting JSON.parse takes and JSON.stringify cannot (a RangeError), at the top and in metadata.
+      [`{"eventType":"purchase","customerId":"edge-15","timestamp":"${at}","deep":${deep(100_000)}}`, 'UNSUPPORTED_VALUE'],
+      [`{"eventType":"purchase","customerId":"edge-16","timestamp":"${at}","metadata":{"deep":${deep(100_000)}}}`, 'UNSUPPORTED_VALUE'],
+    ];
+    // The boundary records first, then ordinary events behind them: those must flow through too.
+    const after = Array.from({ length: 40 }, (_, index) => purchaseAt(5_000 + index, `2026-11-24T08:${String(index).padStart(2, '0')}:45`));
+    await produce(kafka, [], [...kept.map(([value]) => value), ...refused.map(([value]) => value)]);
+    await produce(kafka, after);
+    await stream(kafka);
+    await maintain(slot);
+
+    const rows = await hive.query<{ customer_id: string; quantity: number | null; total_amount: string | null; extra: string | null }>(
+      `SELECT customer_id, quantity, CAST(total_amount AS STRING) AS total_amount, extra FROM ${db}.app_events WHERE customer_id LIKE 'edge-%'`,
+    );
+    const byCustomer = new Map(rows.rows.map((row) => [row.customer_id, { quantity: row.quantity === null ? null : Number(row.quantity), total_amount: row.total_amount, extra: row.extra === null ? null : (JSON.parse(row.extra) as unknown) }]));
+    expect(Object.fromEntries([...byCustomer].sort(([a], [b]) => a.localeCompare(b)))).toEqual(Object.fromEntries(kept.map(([value, row]) => [(JSON.parse(value) as { customerId: string }).customerId, row]).sort(([a], [b]) => String(a).localeCompare(String(b)))));
+    expect(await tableCounts()).toEqual({ rows: closed().length + kept.length, keys: closed().length + kept.length, byHour: { ...expectedByHour(), '1970-01-01T00': 1, '2026-11-24T08': (expectedByHour()['2026-11-24T08'] ?? 0) + kept.length - 1 } });
+
+    const dlq = kafka.consumer({ groupId: `it-dlq-edge-${suffix}` });
+    await dlq.connect();
+    await dlq.subscribe({ topic: dlqTopic, fromBeginning: true });
+    const letters: [string, string][] = [];
+    await dlq.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value?.toString() ?? '';
+        if (value.includes('"customerId":"edge-')) letters.push([value, message.headers!['qpipe.reason']!.toString()]);
+      },
+    });
+    for (let waited = 0; letters.length < refused.length && waited < 30_000; waited += 200) await sleep(200);
+    await dlq.disconnect();
+    expect(letters.sort()).toEqual([...refused].sort());
+  }, 600_000);
 });

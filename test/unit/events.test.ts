@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { appEventLine, parseEvent, parseEventTimestamp, sparkTimestamp } from '../../lib/pure/events';
+import { parseBatch } from '../../lib/stream/parse-batch';
 
 const at = { topic: 'app_logs', partition: 2, offset: '41' };
 const readAt = Date.parse('2026-11-24T12:00:00.123Z');
@@ -57,6 +58,14 @@ describe('app-log events', () => {
     ['{"eventType":"purchase","timestamp":"yesterday"}', 'BAD_TIMESTAMP'],
     ['{"eventType":"purchase","timestamp":"2023-02-29T10:00:00"}', 'BAD_TIMESTAMP'],
     ['{"eventType":"purchase","timestamp":1700000000}', 'BAD_TIMESTAMP'],
+    // times that cannot be an event's: the directory of +010000-01-01 could never be read back
+    ['{"eventType":"purchase","timestamp":"9999-12-31T23:30:00-01:00"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"2999-12-31T23:30:00-01:00"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"1969-12-31T23:59:59Z"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"1970-01-01T00:30:00+01:00"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"2024-01-01T00:00:00+99:99"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"2024-01-01T00:00:00+18:01"}', 'BAD_TIMESTAMP'],
+    ['{"eventType":"purchase","timestamp":"2024-01-01T00:00:00-1860"}', 'BAD_TIMESTAMP'],
   ])('sends %j to the dead letters as %s', (value, reason) => {
     const parsed = parse(value);
     expect(parsed.ok).toBe(false);
@@ -69,7 +78,37 @@ describe('app-log events', () => {
     expect(parseEventTimestamp('2024-07-04T19:34:04', -300)).toBe(Date.parse('2024-07-05T00:34:04Z'));
     expect(parseEventTimestamp('2024-07-04T19:34:04.250Z')).toBe(Date.parse('2024-07-04T19:34:04.250Z'));
     expect(parseEventTimestamp('2024-07-04T24:00:00')).toBeUndefined();
+    // the edges of what is taken: 1970 to 2999 in UTC, zones up to ±18:00
+    expect(parseEventTimestamp('1970-01-01T00:00:00Z')).toBe(0);
+    expect(parseEventTimestamp('2999-12-31T23:59:59.999Z')).toBe(Date.UTC(3000, 0, 1) - 1);
+    expect(parseEventTimestamp('2024-07-04T19:34:04+18:00')).toBe(Date.parse('2024-07-04T01:34:04Z'));
+    expect(parseEventTimestamp('2024-07-04T19:34:04-1800')).toBe(Date.parse('2024-07-05T13:34:04Z'));
+    expect(parseEventTimestamp('1970-01-01T00:00:00', 60)).toBeUndefined();
     expect(sparkTimestamp(Date.parse('2024-07-04T19:34:04.250Z'))).toBe('2024-07-04 19:34:04.250');
+  });
+
+  it('keeps a value out of its column\'s range NULL there and in extra, and a __proto__ key as data', () => {
+    const columns = (fields: Record<string, unknown>) => {
+      const parsed = parseEvent(JSON.stringify({ eventType: 'purchase', timestamp: '2024-01-01T00:00:00', ...fields }), at, readAt);
+      return parsed.ok ? { quantity: parsed.row.quantity, total_amount: parsed.row.total_amount, extra: parsed.row.extra === null ? null : (JSON.parse(parsed.row.extra) as unknown) } : parsed.reason;
+    };
+    expect(columns({ quantity: 2_147_483_647 })).toEqual({ quantity: 2_147_483_647, total_amount: null, extra: null });
+    expect(columns({ quantity: -2_147_483_648 })).toEqual({ quantity: -2_147_483_648, total_amount: null, extra: null });
+    expect(columns({ quantity: 2_147_483_648 })).toEqual({ quantity: null, total_amount: null, extra: { quantity: 2_147_483_648 } });
+    expect(columns({ quantity: 3e9, totalAmount: 1e8 })).toEqual({ quantity: null, total_amount: null, extra: { quantity: 3e9, totalAmount: 1e8 } });
+    expect(columns({ totalAmount: 99_999_999.99 })).toEqual({ quantity: null, total_amount: '99999999.99', extra: null });
+    const proto = parse('{"eventType":"purchase","timestamp":"2024-01-01T00:00:00","__proto__":{"admin":true},"metadata":{"__proto__":[1]},"constructor":"c"}');
+    expect(proto.ok && JSON.parse(proto.row.extra!)).toEqual({ ['__proto__']: { admin: true }, 'metadata.__proto__': [1], constructor: 'c' });
+    expect(proto.ok && proto.row.extra).toBe('{"__proto__":{"admin":true},"constructor":"c","metadata.__proto__":[1]}');
+  });
+
+  it('makes a record it cannot serialise (nesting deeper than JSON.stringify goes) one UNSUPPORTED_VALUE dead letter, and goes on with the batch', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const values = ['{"eventType":"view","timestamp":"2024-01-01T00:00:00"}', `{"eventType":"view","timestamp":"2024-01-01T00:00:00","deep":${deep}}`, `{"eventType":"view","timestamp":"2024-01-01T00:00:00","metadata":{"deep":${deep}}}`, '{"eventType":"view","timestamp":"2024-01-01T00:30:00"}'];
+    const parsed = parseBatch(values.map((value, index) => ({ offset: String(index), value: Buffer.from(value), key: null })), { topic: 'app_logs', partition: 0, readAt, zoneOffsetMinutes: 0 });
+    expect(parsed.letters.map(({ index, reason }) => [index, reason])).toEqual([[1, 'UNSUPPORTED_VALUE'], [2, 'UNSUPPORTED_VALUE']]);
+    expect(parsed.letters[0]!.detail).toMatch(/^RangeError: /);
+    expect(parsed.hours.map(({ events }) => events)).toEqual([2]);
   });
 
   it('keeps money exact with two decimals, rounding half up at the third', () => {
@@ -85,11 +124,11 @@ describe('app-log events', () => {
       const parsed = parseEvent(JSON.stringify({ eventType: 'view', timestamp }), at, readAt, zone);
       return parsed.ok ? { ...parsed.hour, ts: parsed.row.event_ts } : parsed.reason;
     };
-    for (const [timestamp, zone] of [['2024-02-29T23:59:59', 0], ['2024-07-04T00:00:00', 0], ['1969-12-31T23:59:59', 0], ['2024-07-04T19:34:04', -300], ['2024-07-04T19:34:04', 330], ['2024-07-04 19:34:04', 0]] as const) {
+    for (const [timestamp, zone] of [['2024-02-29T23:59:59', 0], ['2024-07-04T00:00:00', 0], ['1970-01-01T00:00:00', 0], ['2999-12-31T23:59:59', 0], ['2024-07-04T19:34:04', -300], ['2024-07-04T19:34:04', 330], ['2024-07-04 19:34:04', 0]] as const) {
       const iso = new Date(Date.parse(`${timestamp.replace(' ', 'T')}Z`) - zone * 60_000).toISOString();
       expect(place(timestamp, zone)).toEqual({ eventDate: iso.slice(0, 10), eventHour: Number(iso.slice(11, 13)), ts: `${iso.slice(0, 10)} ${iso.slice(11, 19)}` });
     }
-    for (const timestamp of ['2023-02-29T10:00:00', '2024-07-04T24:00:00', '2024-07-04T19:60:00', '2024-07-04T19:34:60', '2024-07-04T1a:34:04', '2024-07-04T19:3a:04', '2024-13-04T19:34:04', '0099-07-04T19:34:04']) {
+    for (const timestamp of ['2023-02-29T10:00:00', '2024-07-04T24:00:00', '2024-07-04T19:60:00', '2024-07-04T19:34:60', '2024-07-04T1a:34:04', '2024-07-04T19:3a:04', '2024-13-04T19:34:04', '0099-07-04T19:34:04', '1969-12-31T23:59:59', '3000-01-01T00:00:00']) {
       expect(place(timestamp)).toBe('BAD_TIMESTAMP');
     }
   });
