@@ -37,23 +37,36 @@ function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions {
   }
 }
 
-/** The topics the pipeline needs, with their partition counts (single-node stack: replication 1). */
+/**
+ * The topics the pipeline needs, with their partition counts (single-node stack: replication 1).
+ * The DLQ has as many partitions as the source, so a burst of bad records spreads like the records.
+ */
 export function pipelineTopics(config: KafkaConfig): { topic: string; numPartitions: number }[] {
   return [
     { topic: config.topic, numPartitions: 3 },
-    { topic: config.dlqTopic, numPartitions: 1 },
+    { topic: config.dlqTopic, numPartitions: 3 },
   ];
 }
 
-/** Creates the pipeline's topics where missing; idempotent. */
+/**
+ * Creates the pipeline's topics where missing, and adds partitions to one that has fewer than
+ * {@link pipelineTopics} says (a DLQ created with one); idempotent. Resolves to the topics created.
+ */
 export async function ensureTopics(kafka: Kafka, config: KafkaConfig, replicationFactor = 1): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = pipelineTopics(config).filter(({ topic }) => !existing.has(topic));
+    const wanted = pipelineTopics(config);
+    const missing = wanted.filter(({ topic }) => !existing.has(topic));
     if (missing.length > 0) {
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ ...topic, replicationFactor })) });
+    }
+    const present = wanted.filter(({ topic }) => existing.has(topic));
+    if (present.length > 0) {
+      const { topics } = await admin.fetchTopicMetadata({ topics: present.map(({ topic }) => topic) });
+      const grow = present.filter(({ topic, numPartitions }) => (topics.find((found) => found.name === topic)?.partitions.length ?? numPartitions) < numPartitions);
+      if (grow.length > 0) await admin.createPartitions({ validateOnly: false, topicPartitions: grow.map(({ topic, numPartitions }) => ({ topic, count: numPartitions })) });
     }
     return missing.map(({ topic }) => topic);
   } finally {

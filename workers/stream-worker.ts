@@ -4,6 +4,7 @@ import type { Config } from '../lib/config';
 import type { HdfsClient } from '../lib/hdfs-client';
 import { ensureTopics } from '../lib/kafka';
 import type { Logger } from '../lib/log';
+import { deadLetterSends } from '../lib/pure/dead-letters';
 import { parseBatch } from '../lib/stream/parse-batch';
 import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/stream/partition-writer';
 
@@ -60,21 +61,8 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map(), joinedAt: undefined };
   const owned = new Map<number, Owned>();
   const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
-    await producer.send({
-      topic: dlqTopic,
-      acks: -1,
-      messages: letters.map((letter) => ({
-        key: letter.key,
-        value: letter.value,
-        headers: {
-          'qpipe.reason': letter.reason,
-          'qpipe.detail': letter.detail,
-          'qpipe.source.topic': source,
-          'qpipe.source.partition': String(partition),
-          'qpipe.source.offset': letter.offset,
-        },
-      })),
-    });
+    // In sends under the broker's message size limit (see lib/pure/dead-letters.ts), in order.
+    for (const messages of deadLetterSends(letters, source, partition)) await producer.send({ topic: dlqTopic, acks: -1, messages });
   };
 
   /** Runs `task` after the partition's earlier tasks. */

@@ -28,8 +28,23 @@ describe('Kafka factory against the local broker', () => {
     const metadata = await admin.fetchTopicMetadata({ topics: [config.kafka.topic, config.kafka.dlqTopic] });
     expect(metadata.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
       [config.kafka.topic, 3],
-      [config.kafka.dlqTopic, 1],
+      [config.kafka.dlqTopic, 3],
     ]);
+  });
+
+  it('gives a DLQ created with one partition as many as the source', async () => {
+    const own = { ...config.kafka, topic: `${topic}-src`, dlqTopic: `${topic}-src.dlq` };
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: own.dlqTopic, numPartitions: 1, replicationFactor: 1 }] });
+    try {
+      expect(await ensureTopics(kafka, own)).toEqual([own.topic]);
+      const metadata = await admin.fetchTopicMetadata({ topics: [own.topic, own.dlqTopic] });
+      expect(metadata.topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual([
+        [own.topic, 3],
+        [own.dlqTopic, 3],
+      ]);
+    } finally {
+      await admin.deleteTopics({ topics: [own.topic, own.dlqTopic] }).catch(() => undefined);
+    }
   });
 
   it('round-trips 500 keyless records through an idempotent producer and a consumer group, in order per partition', async () => {

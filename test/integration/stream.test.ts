@@ -217,4 +217,46 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     expect(writer.add('10', Buffer.from(valid[0]!), null, nowMs)).toBe(true);
     expect(JSON.parse(await hdfs.readText(streamCommitPath(config.hdfs.root, 'recovery_topic', 0)))).toEqual({ nextOffset: '10' });
   });
+
+  it('sends a flush\'s dead letters under the broker\'s size limit: 12,000 small letters of one partition in one flush, and one near the limit cut, its sizes in headers', async () => {
+    const small = Array.from({ length: 12_000 }, (_, n) => `dlq-size ${String(n).padStart(6, '0')} `.padEnd(100, 'x'));
+    // The source topic takes this record; as a letter, with its headers, it would not fit.
+    const bigBytes = 1_048_400;
+    // All to partition 0 before the worker starts: its first fetch takes them, so one flush holds them all (2.3 MB of letters).
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let index = 0; index < small.length; index += 2_000) {
+      await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: small.slice(index, index + 2_000).map((value) => ({ value, partition: 0 })) });
+    }
+    await producer.send({ topic: streamConfig.kafka.topic, acks: -1, messages: [{ value: Buffer.alloc(bigBytes, 'y'), partition: 0 }] });
+    await producer.disconnect();
+    const ends = await endOffsets(kafka);
+
+    const flushes: number[] = [];
+    const worker = await startStreamWorker({ ...streamConfig, stream: { ...streamConfig.stream, metricsPort: 0 } }, kafka, hdfs, silentLogger, (result) => flushes.push(result.deadLetters));
+    await durableUpTo(ends);
+    await worker.stop();
+    await worker.stopped;
+    expect(Math.max(...flushes)).toBe(small.length + 1);
+
+    const dlq = kafka.consumer({ groupId: `it-dlq-size-${topicSuffix}`, maxBytesPerPartition: 2 * 1024 * 1024 });
+    await dlq.connect();
+    await dlq.subscribe({ topic: streamConfig.kafka.dlqTopic, fromBeginning: true });
+    const offsets = new Set<string>();
+    let big: { value: Buffer; headers: Record<string, string> } | undefined;
+    await dlq.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        if (headers['qpipe.source.partition'] !== '0' || headers['qpipe.reason'] !== 'NOT_JSON') return;
+        if (message.value!.subarray(0, 8).toString() === 'dlq-size') offsets.add(headers['qpipe.source.offset']!);
+        else if (message.value![0] === 0x79) big = { value: message.value!, headers };
+      },
+    });
+    for (let waited = 0; (offsets.size < small.length || !big) && waited < 60_000; waited += 200) await sleep(200);
+    await dlq.disconnect();
+    expect(offsets.size).toBe(small.length);
+    expect(big!.headers).toMatchObject({ 'qpipe.original.value.bytes': String(bigBytes), 'qpipe.source.offset': String(ends.get(0)! - 1n) });
+    expect(big!.value.length).toBeLessThan(bigBytes);
+    expect(big!.value.equals(Buffer.alloc(big!.value.length, 'y'))).toBe(true);
+  }, 300_000);
 });
