@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import path from 'node:path';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal } from './failures';
@@ -110,7 +112,8 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
      */
     async ingestLanding(hour: LogicalHour): Promise<IngestSummary> {
       const batchId = batchIdOf(hour);
-      const { complete, waiting } = await completeLandingFiles(config.dirs.landing, config.landingSettleMs);
+      const { complete, waiting: settling } = await completeLandingFiles(config.dirs.landing, config.landingSettleMs);
+      const waiting = [...settling];
       const landing = new Map(complete.map((file) => [file.fileName, file]));
 
       const committed = await readManifest(batchId);
@@ -135,6 +138,10 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
         const facts = await fileFacts(local.localPath);
         const dataset = datasetOf(local.fileName);
         const base = { fileName: local.fileName, dataset, sha256: facts.sha256, bytes: facts.bytes };
+        if (local.notUtf8) {
+          files.push({ ...base, status: 'rejected', reason: 'BAD_FILE_NAME', detail: 'the name is not UTF-8 (its bytes are in hex in the file name; the rejected copy keeps them)' });
+          continue;
+        }
         if (!dataset) {
           files.push({ ...base, status: 'rejected', reason: 'UNKNOWN_FILE', detail: 'the name matches no file family' });
           continue;
@@ -154,7 +161,23 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
           continue;
         }
         const rawPath = `${rawBatchDir(root, dataset, hour)}/${local.fileName}`;
-        await hdfs.putAtomic(rawPath, createReadStream(local.localPath), { overwrite: true });
+        // The upload's own read is hashed too: a file that changed since its facts were read is not committed.
+        const uploaded = createHash('sha256');
+        const source = createReadStream(local.localPath);
+        const hashing = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            uploaded.update(chunk);
+            done(null, chunk);
+          },
+        });
+        source.on('error', (error) => hashing.destroy(error));
+        await hdfs.putAtomic(rawPath, source.pipe(hashing), { overwrite: true });
+        if (uploaded.digest('hex') !== facts.sha256) {
+          await hdfs.delete(rawPath);
+          waiting.push(local.fileName);
+          log.warn({ batchId, file: local.fileName }, 'landing file changed while it was uploaded; left for the next run');
+          continue;
+        }
         files.push({ ...base, status: 'ingested', rawPath, columns: facts.columns, bom: facts.bom });
         log.info({ batchId, file: local.fileName, dataset, bytes: facts.bytes }, 'ingested file');
       }

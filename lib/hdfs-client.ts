@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -332,14 +332,22 @@ export function parseRemoteException(text: string): RemoteException | undefined 
   };
 }
 
-/** The hidden sibling `<dir>/.<name>.tmp-<suffix>` that {@link HdfsClient.putAtomic} writes first. */
+/**
+ * The hidden sibling `<dir>/.<name>.tmp-<suffix>` that {@link HdfsClient.putAtomic} writes first;
+ * for a name too long for that within HDFS's 255-byte name limit, `.<sha256 of the name, 32 hex>.tmp-<suffix>`.
+ */
 export function temporarySibling(path: string, suffix: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}.tmp-${suffix}`);
+  return posix.join(posix.dirname(path), `${temporaryPrefix(posix.basename(path))}${suffix}`);
 }
 
 /** Whether `name` is a putAtomic temporary of the file `target` (what a process killed mid-write leaves). */
 export function isTemporaryOf(name: string, target: string): boolean {
-  return name.startsWith(`.${posix.basename(target)}.tmp-`);
+  return name.startsWith(temporaryPrefix(posix.basename(target)));
+}
+
+function temporaryPrefix(name: string): string {
+  const plain = `.${name}.tmp-`;
+  return Buffer.byteLength(plain) + 32 <= 255 ? plain : `.${createHash('sha256').update(name).digest('hex').slice(0, 32)}.tmp-`;
 }
 
 /** The HdfsError for a non-2xx answer: status, RemoteException class and the first line of its message. */

@@ -83,7 +83,7 @@ export const requiredColumns: Record<Dataset, readonly string[]> = {
 export const fileStatuses = ['ingested', 'duplicate', 'rejected'] as const;
 export type FileStatus = (typeof fileStatuses)[number];
 
-export const fileRejectionReasons = ['EMPTY_FILE', 'FILE_SCHEMA_MISMATCH', 'UNKNOWN_FILE'] as const;
+export const fileRejectionReasons = ['EMPTY_FILE', 'FILE_SCHEMA_MISMATCH', 'UNKNOWN_FILE', 'BAD_FILE_NAME'] as const;
 export type FileRejectionReason = (typeof fileRejectionReasons)[number];
 
 /** One landing file as the batch saw it. */

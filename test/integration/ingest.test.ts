@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ingestActivities } from '../../activities/ingest';
-import { HdfsClient } from '../../lib/hdfs-client';
+import { HdfsClient, type CreateOptions, type HdfsBody } from '../../lib/hdfs-client';
 import { HiveClient } from '../../lib/hive-client';
 import { silentLogger } from '../../lib/log';
 import { manifestPath, type BatchManifest } from '../../lib/pure/batch';
@@ -161,5 +161,74 @@ describe('ingestLanding against the real HDFS and warehouse', () => {
     const manifest = JSON.parse(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T08'))) as BatchManifest;
     expect(manifest.files.map((file) => file.status)).toEqual(['ingested', 'ingested', 'ingested']);
     expect(readdirSync(landing)).toEqual([]);
+  });
+
+  it('takes any file name the OS allows: ingested, or refused with a reason, and the batch goes on', async () => {
+    mkdirSync(landing, { recursive: true });
+    const agents = readFileSync(path.join(realDataDir, 'group1', 'sales_agents_SS_raw_1.csv'));
+    // A family name of 239 bytes: HDFS takes 255, so its upload's temporary name must be short.
+    const longName = `sales_agents_SS_raw_${'7'.repeat(215)}.csv`;
+    expect(Buffer.byteLength(longName)).toBe(239);
+    writeFileSync(path.join(landing, longName), agents);
+    // An unknown file whose reason file name would pass 255 bytes.
+    const longUnknown = `${'x'.repeat(246)}.txt`;
+    writeFileSync(path.join(landing, longUnknown), 'whatever\n');
+    // A name that is not UTF-8.
+    const badName = Buffer.concat([Buffer.from('bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('-name.csv')]);
+    writeFileSync(Buffer.concat([Buffer.from(`${landing}/`), badName]), agents);
+    // A BOM and line ends only; and a header whose quoted cell holds a comma.
+    writeFileSync(path.join(landing, 'branches_SS_raw_91.csv'), Buffer.from([0xef, 0xbb, 0xbf, 0x0d, 0x0a, 0x0d, 0x0a]));
+    writeFileSync(path.join(landing, 'branches_SS_raw_92.csv'), 'branch_id,"note, free text",location,establish_date,class\n1,"a, b",Cairo,2020/01/01,A\n');
+
+    const summary = await ingestLanding('2026-01-01T09');
+    expect(summary).toMatchObject({ ingested: 2, duplicate: 0, rejected: 3, rejectedByReason: { UNKNOWN_FILE: 1, BAD_FILE_NAME: 1, EMPTY_FILE: 1 }, waiting: [] });
+    expect(readdirSync(landing)).toEqual([]);
+    const manifest = JSON.parse(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T09'))) as BatchManifest;
+    const byName = new Map(manifest.files.map((file) => [file.fileName, file]));
+    expect(await hdfs.readText(byName.get(longName)!.rawPath!)).toBe(agents.toString());
+    expect(byName.get('branches_SS_raw_92.csv')!.columns).toEqual(['branch_id', 'note, free text', 'location', 'establish_date', 'class']);
+
+    // The rejected dir keeps each refused file (the bad name byte for byte) and a reason file for it.
+    const rejectedDir = path.join(config.dirs.rejected, '2026-01-01T09');
+    const rejected = readdirSync(rejectedDir, { encoding: 'buffer' });
+    expect(rejected.some((name) => name.equals(badName))).toBe(true);
+    expect(rejected.map((name) => name.toString()).filter((name) => name === longUnknown || name === 'branches_SS_raw_91.csv')).toHaveLength(2);
+    const reasons = rejected.map((name) => name.toString()).filter((name) => name.endsWith('.reason.json')).map((name) => JSON.parse(readFileSync(path.join(rejectedDir, name), 'utf8')) as { fileName: string; reason: string });
+    expect(reasons.map(({ fileName, reason }) => [fileName, reason]).sort()).toEqual(
+      [
+        [longUnknown, 'UNKNOWN_FILE'],
+        ['branches_SS_raw_91.csv', 'EMPTY_FILE'],
+        [`bad-\ufffd\ufffd-name.csv (not UTF-8: ${badName.toString('hex')})`, 'BAD_FILE_NAME'],
+      ].sort(),
+    );
+    expect(rejected.filter((name) => name.toString().startsWith('.'))).toEqual([]);
+  });
+
+  it('a file that changes between its hash and its upload is not committed with the wrong hash: it waits for the next run', async () => {
+    mkdirSync(landing, { recursive: true });
+    const name = 'sales_agents_SS_raw_93.csv';
+    const original = readFileSync(path.join(realDataDir, 'group1', 'sales_agents_SS_raw_1.csv'));
+    writeFileSync(path.join(landing, name), original);
+    // The source system appends to the file just as its upload starts.
+    class AppendingFirst extends HdfsClient {
+      override async putAtomic(target: string, body: HdfsBody, options?: CreateOptions): Promise<void> {
+        if (target.endsWith(`/${name}`) && !this.appended) {
+          this.appended = true;
+          writeFileSync(path.join(landing, name), '99,late row,2024/01/01\n', { flag: 'a' });
+        }
+        return super.putAtomic(target, body, options);
+      }
+      appended = false;
+    }
+    const appending = new AppendingFirst(config.hdfs, silentLogger);
+    const summary = await ingestActivities({ config, hdfs: appending, hive, log: silentLogger }).ingestLanding('2026-01-01T10');
+    expect(appending.appended).toBe(true);
+    expect(summary).toMatchObject({ ingested: 0, waiting: [name] });
+    expect(readdirSync(landing)).toEqual([name]);
+    const next = await ingestLanding('2026-01-01T11');
+    expect(next).toMatchObject({ ingested: 1, waiting: [] });
+    const manifest = JSON.parse(await hdfs.readText(manifestPath(config.hdfs.root, '2026-01-01T11'))) as BatchManifest;
+    expect(manifest.files[0]!.sha256).toBe(sha256(path.join(config.dirs.archive, '2026-01-01T11', name)));
+    expect(await hdfs.readText(manifest.files[0]!.rawPath!)).toBe(readFileSync(path.join(config.dirs.archive, '2026-01-01T11', name), 'utf8'));
   });
 });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { HdfsConfig } from '../../lib/config';
 import { HdfsError, TimeoutError } from '../../lib/errors';
-import { HdfsClient, httpError, parseRemoteException, temporarySibling, webHdfsUrl } from '../../lib/hdfs-client';
+import { HdfsClient, httpError, isTemporaryOf, parseRemoteException, temporarySibling, webHdfsUrl } from '../../lib/hdfs-client';
 
 const config = { url: 'http://namenode:9870', user: 'qpipe' };
 
@@ -80,6 +80,15 @@ describe('temporarySibling', () => {
   it('names a hidden file in the same directory, which Hive and Spark skip', () => {
     expect(temporarySibling('/qpipe/raw/batch/part.csv', 'c0ffee')).toBe('/qpipe/raw/batch/.part.csv.tmp-c0ffee');
     expect(temporarySibling('/top.json', '1')).toBe('/.top.json.tmp-1');
+  });
+
+  it('keeps the temporary of a long name within HDFS\'s 255 bytes, and still knows it as that file\'s', () => {
+    const long = `sales_agents_SS_raw_${'7'.repeat(215)}.csv`;
+    const temporary = temporarySibling(`/raw/${long}`, 'c0ffee0123456789');
+    expect(temporary).toMatch(/^\/raw\/\.[0-9a-f]{32}\.tmp-c0ffee0123456789$/);
+    expect(isTemporaryOf(temporary.slice(5), `/raw/${long}`)).toBe(true);
+    expect(isTemporaryOf(temporary.slice(5), '/raw/other.csv')).toBe(false);
+    expect(isTemporaryOf('.part.csv.tmp-1', '/raw/part.csv')).toBe(true);
   });
 });
 

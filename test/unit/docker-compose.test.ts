@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+
+// docker-compose.yml cannot run here (no Docker engine): its network exposure is checked as text.
+const compose = readFileSync(path.resolve(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+
+describe('docker-compose.yml', () => {
+  it('binds every service to loopback, as the native stack does (host networking, HDFS permissions off)', () => {
+    expect(compose).not.toMatch(/0\.0\.0\.0/);
+    const addresses = [...compose.matchAll(/XML_(dfs\.[\w.-]*address): (\S+)/g)].map(([, key, value]) => [key, value]);
+    expect(addresses.map(([key]) => key).sort()).toEqual(['dfs.datanode.address', 'dfs.datanode.http.address', 'dfs.datanode.ipc.address', 'dfs.namenode.http-address', 'dfs.namenode.rpc-address']);
+    for (const [key, value] of addresses) expect([key, value!.startsWith('127.0.0.1:')]).toEqual([key, true]);
+    for (const setting of ['spark.driver.host=127.0.0.1', 'spark.driver.bindAddress=127.0.0.1', 'spark.hadoop.hive.server2.thrift.bind.host=127.0.0.1', '"--ip", "127.0.0.1"', 'KAFKA_LISTENERS: PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093']) {
+      expect(compose).toContain(setting);
+    }
+  });
+});
