@@ -1,5 +1,6 @@
-import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type LogLevel as TemporalLogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type LogLevel as TemporalLogLevel, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { classifyFailures } from '../activities/failures';
 import type { Config, LogLevel } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
 import { ReconnectingHiveClient } from '../lib/hive-client';
@@ -66,7 +67,9 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
   const connection = await createWorkerConnection(config.temporal);
   try {
     const activities = createActivities({ config, hdfs, hive, log });
-    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
+    // Every activity's failure is classified (a statement Spark refuses for good is not retried).
+    const interceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures })] };
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', interceptors } as const;
     const onLane = (name: string) => (batchLaneActivities as readonly string[]).includes(name);
     const pick = (lane: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => onLane(name) === lane));
     const main = await Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities: pick(false) });

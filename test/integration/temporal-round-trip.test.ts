@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Client } from '@temporalio/client';
+import { ActivityFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 import { HdfsClient } from '../../lib/hdfs-client';
 import { silentLogger } from '../../lib/log';
 import { createTemporalClient } from '../../lib/temporal';
 import { createQpipeWorker, type QpipeWorker } from '../../workers/temporal-worker';
-import { hourlyBatch, stackSmoke } from '../../workflows';
+import { dailyDump, hourlyBatch, stackSmoke } from '../../workflows';
 import { hourlyBatchWorkflowId } from '../../workflows/hourly-batch';
 import { workflowsPath } from '../helpers/temporal';
 
@@ -69,4 +69,20 @@ describe('a workflow round trip through the real Temporal dev server', () => {
       await other.terminate('test');
     }
   });
+
+  it('does not retry a statement Spark refuses for good: the dump of a warehouse without its tables fails at once as SQL_REJECTED', async () => {
+    // A worker of a deployment whose database has no tables: the dump's query meets TABLE_OR_VIEW_NOT_FOUND (42P01).
+    const missing = { ...config, hive: { ...config.hive, database: `it_missing_${token.slice(3)}` }, temporal: { ...config.temporal, taskQueue: `${taskQueue}-missing` } };
+    const worker = await createQpipeWorker(missing, silentLogger);
+    const workflowId = `daily-dump-missing-${token}`;
+    const failure = await worker.runUntil(client.workflow.execute(dailyDump, { workflowId, taskQueue: missing.temporal.taskQueue, args: [{ date: '2022-02-28' }] }).catch((error: unknown) => error));
+    await worker.close();
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const activity = (failure as WorkflowFailedError).cause;
+    expect(activity).toBeInstanceOf(ActivityFailure);
+    expect((activity as ActivityFailure).cause).toMatchObject({ type: 'SQL_REJECTED', nonRetryable: true, message: expect.stringContaining('SQLSTATE 42') });
+    // One attempt: the failure was final, not retried with backoff.
+    const started = (await client.workflow.getHandle(workflowId).fetchHistory()).events!.filter((event) => event.activityTaskStartedEventAttributes);
+    expect(started.map((event) => event.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+  }, 120_000);
 });
