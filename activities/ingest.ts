@@ -59,7 +59,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
    */
   async function previouslyIngested(batchId: string): Promise<Map<string, string>> {
     const [statement] = loadJob('previously_ingested', { database, batch_id: batchId });
-    const { rows } = await hive.query<{ file_name: string; sha256: string; batch_id: string }>(statement!);
+    const { rows } = await hive.query<{ file_name: string; sha256: string; batch_id: string }>(statement!, statementOptions({ batchId, step: 'previously ingested' }));
     const committed = new Set(await batchIdsIn(hdfs, manifestsDir(root)));
     return new Map(rows.filter((row) => committed.has(row.batch_id)).map((row) => [`${row.file_name}\u0000${row.sha256}`, row.batch_id]));
   }
@@ -112,6 +112,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
      */
     async ingestLanding(hour: LogicalHour): Promise<IngestSummary> {
       const batchId = batchIdOf(hour);
+      log.info({ batchId }, 'ingest started');
       const { complete, waiting: settling } = await completeLandingFiles(config.dirs.landing, config.landingSettleMs);
       const waiting = [...settling];
       const landing = new Map(complete.map((file) => [file.fileName, file]));

@@ -107,11 +107,11 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
   }
 
   /** The registered location of an hour partition, or undefined when the hour is not registered. */
-  async function registeredLocation(hour: StreamHour): Promise<string | undefined> {
+  async function registeredLocation(hour: StreamHour, options?: StatementOptions): Promise<string | undefined> {
     const spec = partitionSpec(hour);
-    const shown = await hive.query(`SHOW PARTITIONS ${table} ${spec}`);
+    const shown = await hive.query(`SHOW PARTITIONS ${table} ${spec}`, options);
     if (shown.rows.length === 0) return undefined;
-    const described = await hive.query<{ col_name: string; data_type: string }>(`DESCRIBE TABLE EXTENDED ${table} ${spec}`);
+    const described = await hive.query<{ col_name: string; data_type: string }>(`DESCRIBE TABLE EXTENDED ${table} ${spec}`, options);
     const location = described.rows.find((row) => row.col_name === 'Location')?.data_type;
     if (!location) throw new Error(`app_events ${spec} is registered without a location`);
     return pathOf(location);
@@ -204,17 +204,21 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
      * The explicit full repair: points every hour partition at the newest complete version on disk
      * (one with `_SUCCESS`), registering hours the metastore lost, and drops registered partitions
      * with no version left. `MSCK REPAIR TABLE` cannot do this: it registers the hour directory
-     * itself, which holds versions, not data files.
+     * itself, which holds versions, not data files. It heartbeats once per hour and while each
+     * statement runs (a year of hours outlasts the heartbeat timeout many times over).
      */
     async repairStreamPartitions(): Promise<StreamRepairResult> {
       await ensureTable();
       const onDisk = new Set<string>();
       let registered = 0;
+      let seen = 0;
       for (const dateDir of await hdfs.listIfExists(appEventsTableDir(root))) {
         if (dateDir.type !== 'DIRECTORY') continue;
         for (const hourDir of await hdfs.list(dateDir.path)) {
           const hour = parseHourDirNames(dateDir.name, hourDir.name);
           if (!hour) continue;
+          const progress = { step: 'repair', eventDate: hour.eventDate, eventHour: hour.eventHour, hoursSeen: ++seen, registered };
+          heartbeat(progress);
           const complete = [];
           for (const version of await versionNumbers(hour)) {
             if (await hdfs.exists(`${versionDir(root, hour.eventDate, hour.eventHour, version)}/_SUCCESS`)) complete.push(version);
@@ -223,18 +227,20 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
           if (newest === undefined) continue;
           const location = versionDir(root, hour.eventDate, hour.eventHour, newest);
           onDisk.add(`event_date=${hour.eventDate}/event_hour=${hour.eventHour}`);
-          const current = await registeredLocation(hour);
+          const current = await registeredLocation(hour, statementOptions(progress));
           if (current === location) continue;
-          await registerVersion(hour, location, current !== undefined);
+          await registerVersion(hour, location, current !== undefined, statementOptions(progress));
           registered += 1;
         }
       }
       let dropped = 0;
-      for (const { partition } of (await hive.query<{ partition: string }>(`SHOW PARTITIONS ${table}`)).rows) {
+      for (const { partition } of (await hive.query<{ partition: string }>(`SHOW PARTITIONS ${table}`, statementOptions({ step: 'repair', listing: 'partitions' }))).rows) {
         if (onDisk.has(partition)) continue;
         const match = /^event_date=(\d{4}-\d{2}-\d{2})\/event_hour=(\d+)$/.exec(partition);
         if (!match) continue;
-        await hive.execute(`ALTER TABLE ${table} DROP IF EXISTS ${partitionSpec({ eventDate: match[1]!, eventHour: Number(match[2]) })}`);
+        const progress = { step: 'repair', dropping: partition, dropped };
+        heartbeat(progress);
+        await hive.execute(`ALTER TABLE ${table} DROP IF EXISTS ${partitionSpec({ eventDate: match[1]!, eventHour: Number(match[2]) })}`, statementOptions(progress));
         dropped += 1;
       }
       maintenanceLog.info({ registered, dropped }, 'repaired the app_events partitions');

@@ -1,8 +1,10 @@
-import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type LogLevel as TemporalLogLevel, type WorkerInterceptors } from '@temporalio/worker';
+import { Context } from '@temporalio/activity';
+import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type ActivityInboundCallsInterceptor, type LogLevel as TemporalLogLevel, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { classifyFailures } from '../activities/failures';
 import type { Config, LogLevel } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
+import { HdfsLease, type LeaseOptions } from '../lib/lane-lease';
 import { ReconnectingHiveClient } from '../lib/hive-client';
 import type { Logger } from '../lib/log';
 import { batchLaneOf } from '../lib/pure/slots';
@@ -43,6 +45,24 @@ const batchLaneActivities = [
   'migrateWarehouse',
 ] as const;
 
+/** The lane lease of a deployment (its HDFS root): 30 s without renewal (the activities' heartbeat timeout) frees it; a waiting activity looks every 2 s. */
+export const laneLease = (root: string): LeaseOptions => ({ dir: `${root}/_lanes/batch-lane`, ttlMs: 30_000, pollMs: 2_000 });
+
+/**
+ * Runs each lane activity holding the lane lease (see lib/lane-lease.ts): an activity that finds
+ * it held waits, heartbeating with the holder's activity, so a second worker's batch activity
+ * never overlaps this one's.
+ */
+export function holdingLane(lease: HdfsLease): ActivityInboundCallsInterceptor {
+  return {
+    async execute(input, next) {
+      const context = Context.current();
+      const { activityType, workflowExecution } = context.info;
+      return lease.hold(`${activityType} of ${workflowExecution?.workflowId ?? '?'}`, () => next(input), (holder) => context.heartbeat({ waitingForLane: holder.what ?? holder.owner }), context.cancellationSignal);
+    },
+  };
+}
+
 /** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */
 export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {
   return new DefaultLogger(temporalLevels[level] ?? 'WARN', ({ level: entryLevel, message, meta }) => {
@@ -69,11 +89,13 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
     const activities = createActivities({ config, hdfs, hive, log });
     // Every activity's failure is classified (a statement Spark refuses for good is not retried).
     const interceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures })] };
-    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', interceptors } as const;
+    // The lane's activities also hold the deployment's lane lease: one at a time across every worker.
+    const laneInterceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures }), () => ({ inbound: holdingLane(new HdfsLease(hdfs, laneLease(config.hdfs.root), log.child({ component: 'lane' }))) })] };
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
     const onLane = (name: string) => (batchLaneActivities as readonly string[]).includes(name);
     const pick = (lane: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => onLane(name) === lane));
-    const main = await Worker.create({ ...common, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities: pick(false) });
-    const lane = await Worker.create({ ...common, taskQueue: batchLaneOf(config.temporal.taskQueue), activities: pick(true), maxConcurrentActivityTaskExecutions: 1 });
+    const main = await Worker.create({ ...common, interceptors, taskQueue: config.temporal.taskQueue, workflowsPath: require.resolve('../workflows'), activities: pick(false) });
+    const lane = await Worker.create({ ...common, interceptors: laneInterceptors, taskQueue: batchLaneOf(config.temporal.taskQueue), activities: pick(true), maxConcurrentActivityTaskExecutions: 1 });
     const workers = [main, lane];
     const shutdown = () => {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();

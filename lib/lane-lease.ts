@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HdfsClient } from './hdfs-client';
+import { HdfsError, QpipeError } from './errors';
+import type { Logger } from './log';
+
+/**
+ * A lease on HDFS that lets one holder at a time in, across processes and hosts: the batch lane of
+ * every worker of a deployment (two `qpipe worker`s, or a rolling restart, never run two batch
+ * activities at once).
+ *
+ * The lease is the newest of the files `<dir>/lease-<generation>.json`, each `{ owner, expiresAt }`.
+ * To take it, a holder writes the next generation with putAtomic without overwrite (a checked
+ * rename: of two that try the same generation, one wins). A lease is free when there is none, or
+ * when the newest has expired (its holder died or froze): then the next generation takes over. The
+ * holder renews its expiry while it works, and before it reports success checks that no newer
+ * generation exists (the fence: a holder that froze past its expiry learns it lost the lease, and
+ * its activity fails and is retried under a new lease; every lane activity is idempotent). Release
+ * deletes the holder's file. Expiry is read against the reader's clock: hosts keep NTP time, and
+ * the ttl (30 s) is far above their skew.
+ */
+export interface LeaseOptions {
+  /** The lease's directory, e.g. `<root>/_lanes/batch-lane`. */
+  readonly dir: string;
+  /** How long a lease lasts without renewal (ms). */
+  readonly ttlMs: number;
+  /** How often a waiting holder looks again (ms). */
+  readonly pollMs: number;
+}
+
+export interface LeaseFile {
+  readonly owner: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  readonly what?: string;
+}
+
+/** The lease was taken over by a newer generation while its holder worked. */
+export class LeaseLostError extends QpipeError {}
+
+const leaseName = (generation: number) => `lease-${String(generation).padStart(12, '0')}.json`;
+const generationOf = (name: string) => {
+  const match = /^lease-(\d{12})\.json$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+};
+
+export class HdfsLease {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+  constructor(
+    private readonly hdfs: HdfsClient,
+    private readonly options: LeaseOptions,
+    private readonly log: Logger,
+  ) {}
+
+  private path(generation: number): string {
+    return `${this.options.dir}/${leaseName(generation)}`;
+  }
+
+  /** The newest generation and its file (undefined content while it is unreadable). */
+  private async newest(): Promise<{ generation: number; lease?: LeaseFile } | undefined> {
+    const generations = (await this.hdfs.listIfExists(this.options.dir)).flatMap((entry) => generationOf(entry.name) ?? []).sort((a, b) => a - b);
+    const generation = generations.at(-1);
+    if (generation === undefined) return undefined;
+    try {
+      return { generation, lease: JSON.parse(await this.hdfs.readText(this.path(generation))) as LeaseFile };
+    } catch (error) {
+      // Deleted by its holder meanwhile: look again.
+      if (error instanceof HdfsError && error.exception === 'FileNotFoundException') return this.newest();
+      throw error;
+    }
+  }
+
+  /**
+   * Waits for the lease and takes it for `what` (an activity), calling `waiting` with the holder at
+   * every look while another holds it; resolves to the generation held.
+   */
+  async acquire(what: string, waiting: (holder: LeaseFile) => void = () => undefined, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const newest = await this.newest();
+      if (newest?.lease && newest.lease.expiresAt > Date.now()) {
+        waiting(newest.lease);
+        await sleep(this.options.pollMs, undefined, { signal });
+        continue;
+      }
+      const generation = (newest?.generation ?? 0) + 1;
+      if (newest?.lease) this.log.warn({ lease: this.options.dir, holder: newest.lease.owner, what: newest.lease.what, expiredMs: Date.now() - newest.lease.expiresAt }, 'lane lease expired: taking it over');
+      try {
+        await this.hdfs.putAtomic(this.path(generation), this.content(what), { overwrite: false });
+      } catch (error) {
+        // Another holder took this generation first.
+        if (error instanceof HdfsError && error.exception === 'FileAlreadyExistsException') continue;
+        throw error;
+      }
+      if (newest) await this.hdfs.delete(this.path(newest.generation)).catch(() => undefined);
+      this.log.debug({ lease: this.options.dir, generation, what }, 'lane lease taken');
+      return generation;
+    }
+  }
+
+  private content(what: string): string {
+    return JSON.stringify({ owner: this.owner, expiresAt: Date.now() + this.options.ttlMs, what } satisfies LeaseFile);
+  }
+
+  /** Throws {@link LeaseLostError} unless `generation` is still the newest and this holder's. */
+  async check(generation: number): Promise<void> {
+    const newest = await this.newest();
+    if (newest?.generation !== generation || newest.lease?.owner !== this.owner) {
+      throw new LeaseLostError(`the lane lease ${leaseName(generation)} was taken over (now ${newest ? `${leaseName(newest.generation)} of ${newest.lease?.owner}` : 'free'}): this holder froze past its ${this.options.ttlMs} ms`);
+    }
+  }
+
+  /** Extends the lease's expiry, after checking it is still held. */
+  async renew(generation: number, what: string): Promise<void> {
+    await this.check(generation);
+    await this.hdfs.putAtomic(this.path(generation), this.content(what), { overwrite: true });
+  }
+
+  /** Gives the lease up (its file deleted), if still held. */
+  async release(generation: number): Promise<void> {
+    const newest = await this.newest();
+    if (newest?.generation === generation && newest.lease?.owner === this.owner) await this.hdfs.delete(this.path(generation));
+  }
+
+  /**
+   * Runs `work` holding the lease: acquired first (`waiting` called while another holds it),
+   * renewed every third of the ttl, checked before success is reported, released at the end.
+   */
+  async hold<T>(what: string, work: () => Promise<T>, waiting?: (holder: LeaseFile) => void, signal?: AbortSignal): Promise<T> {
+    const generation = await this.acquire(what, waiting, signal);
+    let lost: unknown;
+    const renewal = setInterval(() => {
+      this.renew(generation, what).catch((error: unknown) => {
+        lost ??= error;
+        this.log.error({ lease: this.options.dir, generation, what, error }, 'lane lease renewal failed');
+      });
+    }, Math.max(1, Math.floor(this.options.ttlMs / 3)));
+    try {
+      const result = await work();
+      if (lost instanceof LeaseLostError) throw lost;
+      await this.check(generation);
+      return result;
+    } finally {
+      clearInterval(renewal);
+      await this.release(generation).catch((error: unknown) => this.log.warn({ lease: this.options.dir, generation, error }, 'lane lease release failed; it expires by itself'));
+    }
+  }
+}
