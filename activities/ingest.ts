@@ -172,7 +172,12 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
           },
         });
         source.on('error', (error) => hashing.destroy(error));
-        await hdfs.putAtomic(rawPath, source.pipe(hashing), { overwrite: true });
+        try {
+          await hdfs.putAtomic(rawPath, source.pipe(hashing), { overwrite: true });
+        } finally {
+          // A failed upload leaves the read paused: close the file.
+          source.destroy();
+        }
         if (uploaded.digest('hex') !== facts.sha256) {
           await hdfs.delete(rawPath);
           waiting.push(local.fileName);

@@ -39,7 +39,9 @@ function saslOptions(sasl: NonNullable<KafkaConfig['sasl']>): SASLOptions {
 
 /**
  * The topics the pipeline needs, with their partition counts (single-node stack: replication 1).
- * The DLQ has as many partitions as the source, so a burst of bad records spreads like the records.
+ * The DLQ has as many partitions as the source: a burst of letters spreads over them (keyless,
+ * round robin), so no one partition's batch nears the size limit. A letter's source topic,
+ * partition and offset are in its headers; the DLQ keeps no order across letters.
  */
 export function pipelineTopics(config: KafkaConfig): { topic: string; numPartitions: number }[] {
   return [
@@ -49,7 +51,7 @@ export function pipelineTopics(config: KafkaConfig): { topic: string; numPartiti
 }
 
 /**
- * Creates the pipeline's topics where missing, and adds partitions to one that has fewer than
+ * Creates the pipeline's topics where missing, and adds partitions to any that has fewer than
  * {@link pipelineTopics} says (a DLQ created with one); idempotent. Resolves to the topics created.
  */
 export async function ensureTopics(kafka: Kafka, config: KafkaConfig, replicationFactor = 1): Promise<string[]> {

@@ -61,7 +61,8 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map(), joinedAt: undefined };
   const owned = new Map<number, Owned>();
   const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
-    // In sends under the broker's message size limit (see lib/pure/dead-letters.ts), in order.
+    // In sends under the broker's message size limit (see lib/pure/dead-letters.ts), one after the
+    // other; a retried flush may send a letter again (at least once: its source headers tell copies apart).
     for (const messages of deadLetterSends(letters, source, partition)) await producer.send({ topic: dlqTopic, acks: -1, messages });
   };
 

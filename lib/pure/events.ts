@@ -73,9 +73,17 @@ const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.
 
 /**
  * The instant of an event `timestamp`, in epoch milliseconds, or undefined when it is not a real
- * time. `zoneOffsetMinutes` is the source's zone for a timestamp without one (0: UTC).
+ * event time. `zoneOffsetMinutes` is the source's zone for a timestamp without one (0: UTC).
  */
 export function parseEventTimestamp(text: string, zoneOffsetMinutes = 0): number | undefined {
+  const clock = wallClock(text);
+  if (!clock) return undefined;
+  const offset = clock.zone === undefined ? zoneOffsetMinutes : clock.zone === 'Z' ? 0 : zoneMinutes(clock.zone);
+  return offset === undefined ? undefined : inEventRange(clock.local - offset * 60_000);
+}
+
+/** A timestamp's wall-clock time read as UTC (epoch ms) and its zone text, or undefined when that time does not exist. */
+function wallClock(text: string): { local: number; zone: string | undefined } | undefined {
   const match = timestampPattern.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
@@ -85,11 +93,11 @@ export function parseEventTimestamp(text: string, zoneOffsetMinutes = 0): number
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
     return undefined;
   }
-  const zone = match[8];
-  const offset = zone === undefined ? zoneOffsetMinutes : zone === 'Z' ? 0 : zoneMinutes(zone);
-  const epochMs = offset === undefined ? undefined : local - offset * 60_000;
-  return epochMs !== undefined && epochMs >= firstEventMs && epochMs < endOfEventsMs ? epochMs : undefined;
+  return { local, zone: match[8] };
 }
+
+/** The instant when it is an event time qpipe takes, else undefined. */
+const inEventRange = (epochMs: number) => (epochMs >= firstEventMs && epochMs < endOfEventsMs ? epochMs : undefined);
 
 /** Event times qpipe takes: from 1970 to the end of 2999 (UTC), so every hour directory is `YYYY-MM-DD`. */
 const firstEventMs = Date.UTC(1970, 0, 1);
@@ -131,8 +139,7 @@ function eventEpoch(text: string, zoneOffsetMinutes: number): number | undefined
   if (minute > 59 || second > 59) return undefined;
   const start = hourStart(text.slice(0, 13));
   if (Number.isNaN(start)) return undefined;
-  const epochMs = start + minute * 60_000 + second * 1_000 - zoneOffsetMinutes * 60_000;
-  return epochMs >= firstEventMs && epochMs < endOfEventsMs ? epochMs : undefined;
+  return inEventRange(start + minute * 60_000 + second * 1_000 - zoneOffsetMinutes * 60_000);
 }
 
 /** The two decimal digits at `at`, or 99 when they are not digits. */
@@ -142,12 +149,13 @@ function twoDigits(text: string, at: number): number {
   return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : 99;
 }
 
-/** Epoch ms (as UTC) of `YYYY-MM-DD[T ]HH` at minute 0, NaN when that hour is not real; memoised. */
+/** Epoch ms (the wall clock as UTC, before the zone and the range) of `YYYY-MM-DD[T ]HH` at minute 0, NaN when that hour is not real; memoised. */
 const hourStarts = new Map<string, number>();
 function hourStart(prefix: string): number {
   let start = hourStarts.get(prefix);
   if (start === undefined) {
-    start = parseEventTimestamp(`${prefix}:00:00`) ?? Number.NaN;
+    // The wall clock only: the range is checked once the source zone is applied.
+    start = wallClock(`${prefix}:00:00`)?.local ?? Number.NaN;
     if (hourStarts.size >= 10_000) hourStarts.clear();
     hourStarts.set(prefix, start);
   }

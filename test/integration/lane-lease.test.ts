@@ -36,41 +36,48 @@ describe('the lane lease', () => {
     await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
   }, 120_000);
 
-  it('lets one holder in at a time: a second waits until the first releases, and a holder that froze past its ttl is fenced out', async () => {
+  it('lets one holder in at a time: a second waits until the first releases, generations only grow, and a holder that froze past its ttl is fenced out', async () => {
     const [a, b, c] = [lease(), lease(), lease()];
     const held = await a.acquire('A');
     let waited = 0;
-    let bHeld: number | undefined;
-    const bTaking = b.acquire('B', () => (waited += 1)).then((generation) => (bHeld = generation));
+    let bHeld: { generation: number; confirmedUntil: number } | undefined;
+    const bTaking = b.acquire('B', () => (waited += 1)).then((taken) => (bHeld = taken));
     await sleep(1_000);
     expect(bHeld).toBeUndefined();
     expect(waited).toBeGreaterThan(3);
-    await a.release(held);
+    await a.release(held.generation, 'A');
     await bTaking;
-    await expect(a.check(held)).rejects.toBeInstanceOf(LeaseLostError);
-    await b.check(bHeld!);
+    // The released file stays (expired) until a newer holder takes over: the next generation is higher.
+    expect(bHeld!.generation).toBe(held.generation + 1);
+    expect((await hdfs.listIfExists(dir)).map((entry) => entry.name)).toEqual([`lease-${String(bHeld!.generation).padStart(12, '0')}.json`]);
+    await expect(a.check(held.generation)).rejects.toBeInstanceOf(LeaseLostError);
+    await b.check(bHeld!.generation);
 
     // b stops renewing (a frozen process): c takes over once the 3 s expire, and b is fenced out.
     const started = Date.now();
     const cHeld = await c.acquire('C');
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
-    await expect(b.check(bHeld!)).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(b.renew(bHeld!, 'B')).rejects.toBeInstanceOf(LeaseLostError);
-    await b.release(bHeld!);
-    await c.check(cHeld);
-    await c.release(cHeld);
-    expect((await hdfs.listIfExists(dir)).map((entry) => entry.name)).toEqual([]);
+    expect(cHeld.generation).toBe(bHeld!.generation + 1);
+    await expect(b.check(bHeld!.generation)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(b.renew(bHeld!.generation, 'B', bHeld!.confirmedUntil)).rejects.toBeInstanceOf(LeaseLostError);
+    await b.release(bHeld!.generation, 'B');
+    await c.check(cHeld.generation);
+    // A renewal right after the take-over extends it; b's release changed nothing of c's.
+    expect(await c.renew(cHeld.generation, 'C', cHeld.confirmedUntil)).toBeGreaterThan(cHeld.confirmedUntil);
+    await c.release(cHeld.generation, 'C');
+    const [last] = await hdfs.listIfExists(dir);
+    expect(JSON.parse(await hdfs.readText(last!.path))).toMatchObject({ owner: c.owner, expiresAt: 0 });
   }, 60_000);
 
   it('hold() runs works of many holders one at a time, renewing past the ttl', async () => {
     const intervals: [number, number][] = [];
     const work = async () => {
       const start = Date.now();
-      await sleep(1_500);
+      await sleep(3_000);
       intervals.push([start, Date.now()]);
     };
-    // ttl 1 s: each 1.5 s work outlives it, so only the renewal keeps the others out.
-    await Promise.all([1, 2, 3].map((n) => lease(1_000).hold(`work ${n}`, work)));
+    // ttl 2 s: each 3 s work outlives it, so only the renewal keeps the others out.
+    await Promise.all([1, 2, 3].map((n) => lease(2_000).hold(`work ${n}`, work)));
     intervals.sort(([x], [y]) => x - y);
     expect(intervals).toHaveLength(3);
     for (let index = 1; index < intervals.length; index += 1) expect(intervals[index]![0]).toBeGreaterThanOrEqual(intervals[index - 1]![1]);

@@ -84,6 +84,16 @@ describe('app-log events', () => {
     expect(parseEventTimestamp('2024-07-04T19:34:04+18:00')).toBe(Date.parse('2024-07-04T01:34:04Z'));
     expect(parseEventTimestamp('2024-07-04T19:34:04-1800')).toBe(Date.parse('2024-07-05T13:34:04Z'));
     expect(parseEventTimestamp('1970-01-01T00:00:00', 60)).toBeUndefined();
+    // the range holds after the source zone, on the fast path (no fraction, no zone) as on the slow one
+    const place = (timestamp: string, zone: number) => {
+      const parsed = parseEvent(JSON.stringify({ eventType: 'view', timestamp }), at, readAt, zone);
+      return parsed.ok ? parsed.row.event_ts : parsed.reason;
+    };
+    expect(place('1969-12-31T20:00:00', -300)).toBe('1970-01-01 01:00:00');
+    expect(place('1969-12-31T20:00:00.5', -300)).toBe('1970-01-01 01:00:00.500');
+    expect(place('3000-01-01T02:00:00', 300)).toBe('2999-12-31 21:00:00');
+    expect(place('1970-01-01T03:00:00', 300)).toBe('BAD_TIMESTAMP');
+    expect(place('2999-12-31T22:00:00', -300)).toBe('BAD_TIMESTAMP');
     expect(sparkTimestamp(Date.parse('2024-07-04T19:34:04.250Z'))).toBe('2024-07-04 19:34:04.250');
   });
 
