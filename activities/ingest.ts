@@ -57,10 +57,10 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
    * manifest (a crash, then terminated or out of retries) committed nothing, and its files load
    * with the next hour.
    */
-  async function previouslyIngested(batchId: string): Promise<Map<string, string>> {
+  async function previouslyIngested(batchId: string, committedBatches: readonly string[]): Promise<Map<string, string>> {
     const [statement] = loadJob('previously_ingested', { database, batch_id: batchId });
     const { rows } = await hive.query<{ file_name: string; sha256: string; batch_id: string }>(statement!, statementOptions({ batchId, step: 'previously ingested' }));
-    const committed = new Set(await batchIdsIn(hdfs, manifestsDir(root)));
+    const committed = new Set(committedBatches);
     return new Map(rows.filter((row) => committed.has(row.batch_id)).map((row) => [`${row.file_name}\u0000${row.sha256}`, row.batch_id]));
   }
 
@@ -124,7 +124,8 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
         return summarize(committed, waiting, true);
       }
 
-      const newer = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other > batchId);
+      const committedBatches = await batchIdsIn(hdfs, manifestsDir(root));
+      const newer = committedBatches.filter((other) => other > batchId);
       if (newer.length > 0) {
         const deferred = `batch ${newer[newer.length - 1]} is newer: ${complete.length} landing file(s) left for the next hour's run`;
         log.info({ batchId, newest: newer[newer.length - 1], landingFiles: complete.length }, 'hour older than a committed batch; nothing ingested');
@@ -132,7 +133,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
       }
 
       await prepareTables(batchId);
-      const earlier = await previouslyIngested(batchId);
+      const earlier = await previouslyIngested(batchId, committedBatches);
       const files: ManifestFile[] = [];
       for (const [index, local] of complete.entries()) {
         heartbeat({ step: 'upload', file: local.fileName, index, of: complete.length });

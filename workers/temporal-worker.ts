@@ -90,7 +90,8 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
     // Every activity's failure is classified (a statement Spark refuses for good is not retried).
     const interceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures })] };
     // The lane's activities also hold the deployment's lane lease: one at a time across every worker.
-    const laneInterceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures }), () => ({ inbound: holdingLane(new HdfsLease(hdfs, laneLease(config.hdfs.root), log.child({ component: 'lane' }))) })] };
+    const holding = holdingLane(new HdfsLease(hdfs, laneLease(config.hdfs.root), log.child({ component: 'lane' })));
+    const laneInterceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures }), () => ({ inbound: holding })] };
     const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
     const onLane = (name: string) => (batchLaneActivities as readonly string[]).includes(name);
     const pick = (lane: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => onLane(name) === lane));

@@ -110,6 +110,8 @@ describe('the lane lease', () => {
       }
     }
     expect(spans.filter((span) => span.what.startsWith('ingest')).map((span) => span.worker).sort()).toEqual(['one', 'two']);
+    // The batch was processed, so its steps' spans are there to compare too.
+    expect(spans.filter((span) => span.what.startsWith('fact ')).length).toBeGreaterThan(0);
     spans.sort((x, y) => x.start - y.start);
     const overlaps = spans.flatMap((span, index) => spans.slice(index + 1).filter((other) => other.worker !== span.worker && other.start < span.end).map((other) => `${span.worker} ${span.what} and ${other.worker} ${other.what}`));
     expect(overlaps).toEqual([]);
