@@ -15,3 +15,8 @@ export function statementOptions(details: unknown): StatementOptions {
   if (!context) return {};
   return { signal: context.cancellationSignal, onProgress: () => context.heartbeat(details) };
 }
+
+/** The details of the last heartbeat of this activity's previous attempt (undefined on a first attempt, or outside an activity). */
+export function previousHeartbeat(): unknown {
+  return asyncLocalStorage.getStore()?.info.heartbeatDetails;
+}

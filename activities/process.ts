@@ -1,4 +1,4 @@
-import { heartbeat, statementOptions } from './heartbeat';
+import { heartbeat, previousHeartbeat, statementOptions } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal, failureTypes } from './failures';
@@ -83,6 +83,29 @@ export interface ProcessSummary {
   /** Data-quality warnings over the fact rows written: offline sale with an agent or branch not in its dimension, online sale without a city, a missing or invalid email. */
   readonly warnings: { readonly unknownAgentOrBranch: number; readonly nullCity: number; readonly invalidEmail: number };
 }
+
+/** The rows of the shared scratch tables (jobs/stage_counts.sql): this batch's per table, and other batches'. */
+interface StageCounts {
+  readonly transactions: number;
+  readonly branches: number;
+  readonly sales_agents: number;
+  readonly fact_plan: number;
+  readonly other_batches: number;
+}
+
+/**
+ * What every heartbeat of processBatch carries: the last step it completed, and the scratch tables'
+ * rows when that step left them. A retry reads it from the previous attempt's last heartbeat and
+ * resumes after `completed` (see `resumePoint`).
+ */
+interface Progress {
+  readonly batchId: string;
+  readonly completed?: ProcessStep;
+  readonly stage?: StageCounts;
+}
+
+/** The steps that (re)build the scratch tables: their counts are recorded after them. */
+const scratchSteps: ReadonlySet<ProcessStep> = new Set<ProcessStep>(['stage', 'fact_plan']);
 
 /** How many replaced transactions are logged one by one per batch (the count is always in the summary). */
 const maxLoggedChanges = 100;
@@ -169,70 +192,105 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   }
 
   /** Runs a job of a step; a Delta commit it makes names the batch and the step (DESCRIBE HISTORY's userMetadata). */
-  async function runJob(batchId: string, step: string, job: string, params: SqlParams): Promise<void> {
+  async function runJob(progress: Progress, step: string, job: string, params: SqlParams): Promise<void> {
+    const { batchId } = progress;
     const settings = committingSteps.has(step) ? commitSettings({ kind: 'batch', batch_id: batchId, step }) : undefined;
-    await executeJob(hive, job, params, { ...statementOptions({ batchId, step }), ...(settings ? { settings } : {}) });
+    await executeJob(hive, job, params, { ...statementOptions({ ...progress, step }), ...(settings ? { settings } : {}) });
   }
 
-  async function queryJob<T>(batchId: string, step: string, job: string, params: SqlParams): Promise<T[]> {
-    return queryJobRows<T>(hive, job, params, statementOptions({ batchId, step }));
+  async function queryJob<T>(progress: Progress, step: string, job: string, params: SqlParams): Promise<T[]> {
+    return queryJobRows<T>(hive, job, params, statementOptions({ ...progress, step }));
   }
 
-  async function runStep(manifest: BatchManifest, step: ProcessStep): Promise<void> {
+  async function runStep(manifest: BatchManifest, step: ProcessStep, progress: Progress): Promise<void> {
     const { batchId, hour } = manifest;
     const validFrom = `${hourTimestamp(hour)}Z`; // UTC whatever the session's time zone
     switch (step) {
       case 'ddl': {
-        await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ batchId, step }) }));
+        await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ ...progress, step }) }));
         return;
       }
       case 'stage': {
-        await runJob(batchId, step, 'stage_reset', { database });
+        await runJob(progress, step, 'stage_reset', { database });
         const files = rawFilesOf(manifest);
         for (const [index, file] of files.entries()) {
-          await runJob(batchId, step, 'raw_lines', { raw_path: file.rawPath });
-          await runJob(batchId, step, `stage_${file.dataset}`, {
+          await runJob(progress, step, 'raw_lines', { raw_path: file.rawPath });
+          await runJob(progress, step, `stage_${file.dataset}`, {
             database,
             batch_id: batchId,
             file_seq: index,
             source_file: file.fileName,
             csv_schema: csvSchema(file.dataset, file.columns),
           });
-          heartbeat({ batchId, step, file: file.fileName });
+          heartbeat({ ...progress, step, file: file.fileName });
         }
         return;
       }
       case 'rejected_rows':
-        return runJob(batchId, step, 'rejected_rows', { database, batch_id: batchId, rejected_at: manifest.ingestedAt });
+        return runJob(progress, step, 'rejected_rows', { database, batch_id: batchId, rejected_at: manifest.ingestedAt });
       case 'branch_dim':
       case 'sales_agent_dim':
       case 'customer_dim':
-        return runJob(batchId, step, step, { database, batch_id: batchId, valid_from: validFrom });
+        return runJob(progress, step, step, { database, batch_id: batchId, valid_from: validFrom });
       case 'product_dim':
-        return runJob(batchId, step, step, { database, batch_id: batchId });
+        return runJob(progress, step, step, { database, batch_id: batchId });
       case 'fact_plan':
-        return runJob(batchId, step, 'sales_transactions_fact_plan', { database, batch_id: batchId });
+        return runJob(progress, step, 'sales_transactions_fact_plan', { database, batch_id: batchId });
       case 'fact':
-        return runJob(batchId, step, 'sales_transactions_fact', { database });
+        return runJob(progress, step, 'sales_transactions_fact', { database });
     }
   }
 
-  /** Runs the steps of a batch in order, through `through` (default: all). No marker. */
-  async function runSteps(manifest: BatchManifest, through: ProcessStep = processSteps[processSteps.length - 1]!): Promise<void> {
-    for (const step of processSteps.slice(0, processSteps.indexOf(through) + 1)) {
+  /**
+   * Runs the steps of a batch in order, after `from.completed` (default: from the first) through
+   * `through` (default: all). No marker. Returns the progress of the last step.
+   */
+  async function runSteps(manifest: BatchManifest, through: ProcessStep = processSteps[processSteps.length - 1]!, from: Progress = { batchId: manifest.batchId }): Promise<Progress> {
+    let progress = from;
+    const first = from.completed === undefined ? 0 : processSteps.indexOf(from.completed) + 1;
+    for (const step of processSteps.slice(first, processSteps.indexOf(through) + 1)) {
       const started = performance.now();
-      await runStep(manifest, step);
-      heartbeat({ batchId: manifest.batchId, step });
+      await runStep(manifest, step, progress);
+      progress = { batchId: manifest.batchId, completed: step, stage: scratchSteps.has(step) ? await stageCounts(progress) : progress.stage };
+      heartbeat(progress);
       log.info({ batchId: manifest.batchId, step, ms: Math.round(performance.now() - started) }, 'process step done');
     }
+    return progress;
   }
 
-  async function summarize(manifest: BatchManifest): Promise<ProcessSummary> {
+  async function stageCounts(progress: Progress): Promise<StageCounts> {
+    const [counts] = await queryJob<StageCounts>(progress, 'resume', 'stage_counts', { database, batch_id: progress.batchId });
+    if (!counts) throw new Error('jobs/stage_counts.sql returned no row');
+    return counts;
+  }
+
+  /**
+   * Where a retry of processBatch starts: after the last step its previous attempt completed (its
+   * last heartbeat), when that attempt was of this batch and, for a step after the stage, the
+   * scratch tables still hold what that step left (nothing rebuilt them since). Else from the start.
+   */
+  async function resumePoint(batchId: string): Promise<Progress> {
+    const previous = previousHeartbeat() as Partial<Progress> | undefined;
+    const completed = previous?.completed;
+    if (previous?.batchId !== batchId || completed === undefined || !processSteps.includes(completed)) return { batchId };
+    if (processSteps.indexOf(completed) >= processSteps.indexOf('stage')) {
+      // A failed count (a table gone) is no reason to fail the attempt: the first step rebuilds everything.
+      const now = await stageCounts({ batchId }).catch((error: unknown) => ({ error: String(error) }));
+      if (JSON.stringify(now) !== JSON.stringify(previous.stage)) {
+        log.warn({ batchId, completed, recorded: previous.stage, now }, 'the scratch tables changed since the previous attempt: the batch is processed from its first step');
+        return { batchId };
+      }
+    }
+    log.info({ batchId, completed }, 'resuming the batch after the last step its previous attempt completed');
+    return { batchId, completed, stage: previous.stage };
+  }
+
+  async function summarize(manifest: BatchManifest, progress: Progress): Promise<ProcessSummary> {
     const { batchId, hour } = manifest;
-    const [counts] = await queryJob<SummaryRow>(batchId, 'summary', 'process_summary', { database, batch_id: batchId });
+    const [counts] = await queryJob<SummaryRow>(progress, 'summary', 'process_summary', { database, batch_id: batchId });
     if (!counts) throw new Error(`jobs/process_summary.sql returned no row for batch ${batchId}`);
-    const rejections = await queryJob<{ reason: string; rejected: number }>(batchId, 'summary', 'process_rejections', { database, batch_id: batchId });
-    const changes = await queryJob<{ transaction_id: string; replaced_batch_id: string | null; transaction_date: string }>(batchId, 'summary', 'process_changes', {
+    const rejections = await queryJob<{ reason: string; rejected: number }>(progress, 'summary', 'process_rejections', { database, batch_id: batchId });
+    const changes = await queryJob<{ transaction_id: string; replaced_batch_id: string | null; transaction_date: string }>(progress, 'summary', 'process_changes', {
       database,
       max_rows: maxLoggedChanges,
     });
@@ -298,8 +356,8 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
       }
       const started = performance.now();
       const manifest = await prepare(batchId);
-      await runSteps(manifest);
-      const summary = await summarize(manifest);
+      const progress = await runSteps(manifest, undefined, await resumePoint(batchId));
+      const summary = await summarize(manifest, progress);
       await hdfs.putAtomic(marker, JSON.stringify(summary, null, 2) + '\n', { overwrite: true });
       log.info({ ...summary, ms: Math.round(performance.now() - started) }, 'batch processed');
       return summary;

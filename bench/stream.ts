@@ -25,9 +25,15 @@
 //      durable" log line: partition, first and last offsets) − the time its send began. Prints
 //      p50/p99/max against the target "rotation interval + 5 s", and the child's peak resident memory
 //      (VmHWM) against 300 MB (with the in-process peak RSS of the drain in 1 beside it).
+//   5. Recovery after a crash: `bin/qpipe stream` on a third topic while this process produces at the
+//      same rate; after its first flush it is killed with SIGKILL and started again at once, --kills
+//      times (default 3), then stopped with SIGTERM and started again. Per restart: the time to its
+//      first read and to its first durable file, against the target "rotation interval + 30 s"
+//      after a SIGKILL; at the end every produced offset must be durable. `--recovery-only` runs
+//      this phase alone.
 // One line per figure, then a summary table. Everything it made (topics, groups, the HDFS root
 // /qpipe-bench/<id>) is deleted at the end, also on failure or Ctrl-C.
-// Usage: npx tsx bench/stream.ts [events] [--rate R] [--fresh-seconds S]
+// Usage: npx tsx bench/stream.ts [events] [--rate R] [--fresh-seconds S] [--kills N] [--recovery-only]
 //   events default 200000; the freshness phase's worker rotates at QPIPE_STREAM_ROTATE_MS (60 s).
 // Needs the stack up (bin/qpipe stack up); about 4 minutes plus the drains at the defaults.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -47,6 +53,7 @@ import { createKafka, ensureTopics, topicEndOffsets } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/log';
 import { appEventLine, parseEvent } from '../lib/pure/events';
 import { streamCommitPath } from '../lib/pure/stream';
+import { waitUntilDurable } from '../lib/stream/commits';
 import type { FlushResult } from '../lib/stream/partition-writer';
 import { sparkHome, stackLayout } from '../stack/layout';
 import { startStreamWorker, type StreamWorker } from '../workers/stream-worker';
@@ -60,12 +67,15 @@ interface Options {
   readonly events: number;
   readonly rate: number;
   readonly freshSeconds: number;
+  readonly kills: number;
+  /** Only phase 5 (restarts after a crash). */
+  readonly recoveryOnly: boolean;
 }
 
 function options(): Options {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { rate: { type: 'string', default: '2000' }, 'fresh-seconds': { type: 'string', default: '75' } },
+    options: { rate: { type: 'string', default: '2000' }, 'fresh-seconds': { type: 'string', default: '75' }, kills: { type: 'string', default: '3' }, 'recovery-only': { type: 'boolean', default: false } },
   });
   const positive = (name: string, text: string): number => {
     if (!/^\d+$/.test(text) || Number(text) <= 0) throw new Error(`${name}: expected a positive whole number, got "${text}"`);
@@ -75,6 +85,8 @@ function options(): Options {
     events: positive('events', positionals[0] ?? '200000'),
     rate: positive('--rate', values.rate),
     freshSeconds: positive('--fresh-seconds', values['fresh-seconds']),
+    kills: positive('--kills', values.kills),
+    recoveryOnly: values['recovery-only'],
   };
 }
 
@@ -89,6 +101,8 @@ function benchNames(id: string) {
     sparkGroupPrefix: `${topic}-spark`,
     freshTopic: `${topic}-fresh`,
     freshGroup: `${topic}-fresh`,
+    recoveryTopic: `${topic}-recovery`,
+    recoveryGroup: `${topic}-recovery`,
   };
 }
 type Names = ReturnType<typeof benchNames>;
@@ -168,7 +182,7 @@ class SendLog {
 }
 
 /** Produces at `rate` events/s for `durationS` seconds, in tenth-of-a-second sends. */
-async function produceSteady(kafka: Kafka, topic: string, rate: number, durationS: number, sends: SendLog): Promise<number> {
+async function produceSteady(kafka: Kafka, topic: string, rate: number, durationS: number, sends: SendLog, keepGoing: () => boolean = () => true): Promise<number> {
   const producer = producerFor(kafka);
   await producer.connect();
   const total = rate * durationS;
@@ -176,7 +190,7 @@ async function produceSteady(kafka: Kafka, topic: string, rate: number, duration
   const started = Date.now();
   let sent = 0;
   try {
-    while (sent < total) {
+    while (sent < total && keepGoing()) {
       const size = Math.min(perSend, total - sent);
       const at = Date.now();
       const metadata = await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: eventMessages('bench-fresh', sent, size, at) });
@@ -465,6 +479,8 @@ interface FreshnessResult {
 /** `bin/qpipe stream` with the fresh topic's env, its "stream flush durable" lines collected. */
 class ChildWorker {
   readonly flushes: Flush[] = [];
+  /** When the worker first read a partition (its "partition assigned" line): the group joined. */
+  firstReadAt: number | undefined;
   private readonly child: ChildProcess;
   private started = false;
   private errors: string[] = [];
@@ -484,6 +500,7 @@ class ChildWorker {
       return;
     }
     if (entry.msg === 'stream worker started') this.started = true;
+    if (entry.msg === 'partition assigned' && entry.time) this.firstReadAt ??= Date.parse(entry.time);
     if (entry.msg === 'stream flush durable' && entry.partition !== undefined && entry.first && entry.last && entry.time) {
       this.flushes.push({ partition: entry.partition, first: Number(entry.first), last: Number(entry.last), at: Date.parse(entry.time) });
     }
@@ -505,6 +522,12 @@ class ChildWorker {
 
   durableNext(partition: number): number {
     return Math.max(0, ...this.flushes.filter((flush) => flush.partition === partition).map((flush) => flush.last + 1));
+  }
+
+  /** SIGKILL: a crash. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** SIGTERM (graceful), SIGKILL after `graceMs`. */
@@ -556,6 +579,80 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+// ---------------------------------------------------------------- 5. recovery after a crash (child workers)
+
+interface Restart {
+  readonly signal: 'SIGKILL' | 'SIGTERM';
+  /** Restart → the new worker's first read of a partition (the group rebalanced without the old member). */
+  readonly readMs: number;
+  /** Restart → its first durable file. */
+  readonly durableMs: number;
+}
+
+interface RecoveryResult {
+  readonly restarts: readonly Restart[];
+  readonly rotateMs: number;
+  readonly sessionTimeoutMs: number;
+}
+
+/**
+ * `bin/qpipe stream` on its own topic while this process produces at `rate`: once it has flushed,
+ * it is killed with SIGKILL and started again at once, `kills` times, then stopped with SIGTERM and
+ * started again once (a graceful stop leaves the group). Per restart: the time to its first read and
+ * to its first durable file. At the end every produced offset must be durable (the commit files).
+ */
+async function recovery(config: Config, names: Names, opts: Options, register: (worker: ChildWorker) => void): Promise<RecoveryResult> {
+  const env = { ...process.env, QPIPE_HDFS_ROOT: names.root, QPIPE_KAFKA_TOPIC: names.recoveryTopic, QPIPE_STREAM_GROUP: names.recoveryGroup, QPIPE_STREAM_METRICS_PORT: '0', QPIPE_LOG_LEVEL: 'info' };
+  const childConfig = loadConfig(env);
+  const { rotateMs, sessionTimeoutMs } = childConfig.stream;
+  const hdfs = new HdfsClient(childConfig.hdfs, createLogger('warn'));
+  const kafka = createKafka(childConfig.kafka);
+  await ensureTopics(kafka, childConfig.kafka);
+  let producing = true;
+  const production = produceSteady(kafka, names.recoveryTopic, opts.rate, 86_400, new SendLog(), () => producing);
+  const start = () => {
+    const worker = new ChildWorker(config.home, env);
+    register(worker);
+    return worker;
+  };
+  const restarts: Restart[] = [];
+  try {
+    let worker = start();
+    await worker.ready(120_000);
+    await until(() => worker.flushes.length > 0, rotateMs + 120_000, 'the first flush');
+    for (const signal of [...Array.from({ length: opts.kills }, () => 'SIGKILL' as const), 'SIGTERM' as const]) {
+      await (signal === 'SIGKILL' ? worker.kill() : worker.stop());
+      const restartAt = Date.now();
+      worker = start();
+      const failed = worker.exited.then((code) => Promise.reject(new Error(`bin/qpipe stream exited (${code})`)));
+      await until(() => worker.flushes.length > 0, rotateMs + sessionTimeoutMs + 120_000, `the first flush after a ${signal} restart`, failed);
+      const restart = { signal, readMs: (worker.firstReadAt ?? Number.NaN) - restartAt, durableMs: worker.flushes[0]!.at - restartAt };
+      figure(`recovery.${signal.toLowerCase()}_s`, restart.durableMs / 1_000, 's', `restart → first durable file (first read after ${seconds(restart.readMs)} s)`);
+      restarts.push(restart);
+    }
+    producing = false;
+    await production;
+    const high = await topicEndOffsets(kafka, names.recoveryTopic);
+    await waitUntilDurable(hdfs, names.root, names.recoveryTopic, high, rotateMs + 120_000);
+    await worker.stop();
+  } finally {
+    producing = false;
+    await production.catch(() => undefined);
+  }
+  return { restarts, rotateMs, sessionTimeoutMs };
+}
+
+function printRecovery({ restarts, rotateMs, sessionTimeoutMs }: RecoveryResult): void {
+  const target = rotateMs + 30_000;
+  const kills = restarts.filter((restart) => restart.signal === 'SIGKILL');
+  const worst = Math.max(...kills.map((restart) => restart.durableMs));
+  const note = `${kills.length} SIGKILLs, rotation ${seconds(rotateMs)} s, session timeout ${seconds(sessionTimeoutMs)} s`;
+  figure('recovery.kill_worst_s', worst / 1_000, 's', `${note}; target <= ${seconds(target)} s (rotation + 30 s) ${worst <= target ? 'MET' : 'MISSED'}`);
+  figure('recovery.kill_read_worst_s', Math.max(...kills.map((restart) => restart.readMs)) / 1_000, 's', 'restart → first read (the dead member\'s session expires first)');
+  const graceful = restarts.find((restart) => restart.signal === 'SIGTERM');
+  if (graceful) figure('recovery.term_read_s', graceful.readMs / 1_000, 's', 'after a graceful stop (it left the group): restart → first read');
+}
+
 // ---------------------------------------------------------------- clean-up
 
 async function cleanUp(kafka: Kafka, hdfs: HdfsClient, names: Names): Promise<void> {
@@ -563,7 +660,7 @@ async function cleanUp(kafka: Kafka, hdfs: HdfsClient, names: Names): Promise<vo
   try {
     await admin.connect();
     const topics = new Set(await admin.listTopics());
-    const mine = [names.topic, `${names.topic}.dlq`, names.freshTopic, `${names.freshTopic}.dlq`].filter((topic) => topics.has(topic));
+    const mine = [names.topic, names.freshTopic, names.recoveryTopic].flatMap((topic) => [topic, `${topic}.dlq`]).filter((topic) => topics.has(topic));
     if (mine.length > 0) await admin.deleteTopics({ topics: mine });
     const { groups } = await admin.listGroups();
     const groupIds = groups.map(({ groupId }) => groupId).filter((groupId) => groupId.startsWith(names.topic));
@@ -625,6 +722,7 @@ interface Report {
   readonly ceiling: CeilingResult;
   readonly spark: SparkResult;
   readonly fresh: FreshnessResult;
+  readonly restarts: RecoveryResult;
 }
 
 function printDrain(events: number, produceMs: number, produceBytes: number, drain: DrainResult): void {
@@ -665,11 +763,12 @@ function printFreshness(rate: number, fresh: FreshnessResult): void {
   figure('worker.vmhwm_mib', mib(fresh.vmHwm), 'MiB', `bin/qpipe stream child peak resident (VmHWM), target < ${memoryTargetMiB}`);
 }
 
-function printSummary({ events, drain, ceiling, spark, fresh }: Report): void {
+function printSummary({ events, drain, ceiling, spark, fresh, restarts }: Report): void {
   const qpipeRate = events / (drain.ms / 1_000);
   const sparkRate = events / (spark.queryMs / 1_000);
   const peak = mib(fresh.vmHwm);
   const target = fresh.rotateMs + 5_000;
+  const killWorst = Math.max(...restarts.restarts.filter((restart) => restart.signal === 'SIGKILL').map((restart) => restart.durableMs));
   const rows: [string, string, string, boolean | undefined][] = [
     ['events', events.toLocaleString('en-US'), '', undefined],
     ['qpipe events/s', formatNumber(qpipeRate), '', undefined],
@@ -679,6 +778,7 @@ function printSummary({ events, drain, ceiling, spark, fresh }: Report): void {
     ['qpipe / spark', `${(qpipeRate / sparkRate).toFixed(2)} x`, '>= 2 x', qpipeRate / sparkRate >= 2],
     ['p99 freshness', `${seconds(fresh.p99)} s`, `<= ${seconds(target)} s`, fresh.p99 <= target],
     ['worker peak RSS', `${peak.toFixed(0)} MiB`, `< ${memoryTargetMiB} MiB`, peak < memoryTargetMiB],
+    ['SIGKILL → durable (worst)', `${seconds(killWorst)} s`, `<= ${seconds(restarts.rotateMs + 30_000)} s`, killWorst <= restarts.rotateMs + 30_000],
   ];
   console.log('\nsummary');
   console.log(`  ${'figure'.padEnd(28)} ${'value'.padStart(12)}  ${'target'.padEnd(11)} met`);
@@ -715,6 +815,10 @@ async function main(): Promise<void> {
   const wallStart = Date.now();
   try {
     console.log(`qpipe stream benchmark: ${opts.events.toLocaleString('en-US')} events, topic ${names.topic} (3 partitions), HDFS ${names.root}, 2 cores`);
+    if (opts.recoveryOnly) {
+      printRecovery(await recovery(config, names, opts, (worker) => (child = worker)));
+      return;
+    }
     await ensureTopics(kafka, config.kafka);
     const produced = await produceBacklog(kafka, names.topic, opts.events);
     const drain = await drainWithWorker(config, kafka, hdfs, log, opts.events);
@@ -728,7 +832,9 @@ async function main(): Promise<void> {
     printSpark(qpipeRate, opts.events, spark);
     const fresh = await freshness(config, names, opts, (worker) => (child = worker));
     printFreshness(opts.rate, fresh);
-    printSummary({ events: opts.events, drain, ceiling, spark, fresh });
+    const restarts = await recovery(config, names, opts, (worker) => (child = worker));
+    printRecovery(restarts);
+    printSummary({ events: opts.events, drain, ceiling, spark, fresh, restarts });
     figure('wall_s', (Date.now() - wallStart) / 1_000, 's', 'whole benchmark');
   } finally {
     await finish();

@@ -38,8 +38,11 @@ export interface StreamConfig {
   /** Prometheus metrics on 127.0.0.1:`QPIPE_STREAM_METRICS_PORT` (9464); 0 turns them off. */
   readonly metricsPort: number;
   /**
-   * The consumer group session timeout, `QPIPE_STREAM_SESSION_TIMEOUT_MS` (30000): how long a
-   * worker that died without leaving keeps its partitions before the group gives them to another.
+   * The consumer group session timeout, `QPIPE_STREAM_SESSION_TIMEOUT_MS` (10000; the broker's
+   * minimum is 6000): how long a worker that died without leaving keeps its partitions before the
+   * group gives them to another, which delays a restarted worker's first read by as much. The
+   * heartbeat is a tenth of it (at least 1 s); kafkajs heartbeats between batches, so a flush longer
+   * than it costs a rebalance, never data (the partition's new owner fences the old one).
    */
   readonly sessionTimeoutMs: number;
   /** The zone of event timestamps that carry none, as a fixed UTC offset, `QPIPE_EVENT_SOURCE_UTC_OFFSET` (+00:00), in minutes. */
@@ -267,7 +270,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       rotateBytes: read.positiveInt('QPIPE_STREAM_ROTATE_BYTES', 32 * 1024 * 1024),
       rotateMs: read.positiveInt('QPIPE_STREAM_ROTATE_MS', 60_000),
       metricsPort: read.nonNegativeInt('QPIPE_STREAM_METRICS_PORT', 9464),
-      sessionTimeoutMs: read.positiveInt('QPIPE_STREAM_SESSION_TIMEOUT_MS', 30_000),
+      sessionTimeoutMs: read.positiveInt('QPIPE_STREAM_SESSION_TIMEOUT_MS', 10_000),
       sourceOffsetMinutes: read.utcOffset('QPIPE_EVENT_SOURCE_UTC_OFFSET', '+00:00'),
     },
     stack: {

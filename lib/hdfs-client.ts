@@ -37,6 +37,15 @@ export interface CreateOptions {
   readonly overwrite?: boolean;
 }
 
+export interface PutAtomicOptions extends CreateOptions {
+  /**
+   * Write the temporary file in this existing directory instead of beside the target (same file
+   * system): its rename then fails once the directory is gone, which is how a fenced writer's
+   * late write is refused (lib/stream/epoch.ts). Default: beside the target.
+   */
+  readonly temporaryDir?: string;
+}
+
 export interface RenameOptions {
   /** Replace an existing destination of the same type (HDFS rename2 with OVERWRITE, atomic). Default false. */
   readonly overwrite?: boolean;
@@ -219,15 +228,17 @@ export class HdfsClient {
    * (rename2; with `overwrite`, `renameoptions=OVERWRITE` replaces the target atomically). Readers see
    * the old file or the whole new one, never a part. Without `overwrite` an existing target is a
    * `FileAlreadyExistsException`, checked before uploading and again by the rename. On any failure the
-   * temporary file is deleted (best effort, logged) and the error rethrown.
+   * temporary file is deleted (best effort, logged) and the error rethrown. With `temporaryDir` the
+   * temporary file is written there instead (see {@link PutAtomicOptions}).
    */
-  async putAtomic(path: string, body: HdfsBody, { overwrite = false }: CreateOptions = {}): Promise<void> {
+  async putAtomic(path: string, body: HdfsBody, { overwrite = false, temporaryDir }: PutAtomicOptions = {}): Promise<void> {
     checkPath('CREATE', path);
     await this.mkdirs(posix.dirname(path));
     if (!overwrite && (await this.exists(path))) {
       throw new HdfsError(`${path} already exists (putAtomic without overwrite)`, 'CREATE', path, undefined, 'FileAlreadyExistsException');
     }
-    const temporary = temporarySibling(path, randomBytes(8).toString('hex'));
+    const sibling = temporarySibling(path, randomBytes(8).toString('hex'));
+    const temporary = temporaryDir === undefined ? sibling : posix.join(temporaryDir, posix.basename(sibling));
     try {
       await this.create(temporary, body, { overwrite: false });
       await this.rename(temporary, path, { overwrite });

@@ -41,6 +41,7 @@ export interface QueryResult<T = Row> {
 /** The states of a HiveServer2 operation, indexed by the protocol's `TOperationState`. */
 export const operationStates = ['INITIALIZED', 'RUNNING', 'FINISHED', 'CANCELED', 'CLOSED', 'ERROR', 'UNKNOWN', 'PENDING', 'TIMEDOUT'] as const;
 export type OperationState = (typeof operationStates)[number];
+const errorState = operationStates.indexOf('ERROR');
 
 export interface StatementProgress {
   readonly state: OperationState;
@@ -77,6 +78,9 @@ export const hiveClientDefaults = {
   socketCloseMs: 1_000,
   /** How much of a statement goes into logs and error context. */
   statementPreviewChars: 200,
+  /** A statement seen in ERROR without its message is polled again this many times, this far apart, for it. */
+  errorMessageRetries: 20,
+  errorMessageRetryMs: 50,
 } as const;
 
 const types = thrift.TCLIService_types as {
@@ -282,7 +286,13 @@ export class HiveClient {
       for (;;) {
         const handle = operation;
         const polled = Date.now();
-        const status = await this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+        let status = await this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+        // HiveServer2 (Spark's Thrift Server too) sets ERROR before it stores the statement's
+        // exception: a poll in between sees ERROR with no message and no SQLSTATE. Ask again.
+        for (let retry = 0; status.operationState === errorState && !status.errorMessage && retry < hiveClientDefaults.errorMessageRetries; retry += 1) {
+          await this.pause(hiveClientDefaults.errorMessageRetryMs, limit);
+          status = await this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+        }
         const state = operationStates[status.operationState ?? 6] ?? 'UNKNOWN';
         if (typeof status.hasResultSet === 'boolean') hasResultSet = status.hasResultSet;
         if (state !== 'INITIALIZED' && state !== 'PENDING' && state !== 'RUNNING') running = false;

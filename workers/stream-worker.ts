@@ -5,6 +5,7 @@ import type { HdfsClient } from '../lib/hdfs-client';
 import { ensureTopics } from '../lib/kafka';
 import type { Logger } from '../lib/log';
 import { deadLetterSends } from '../lib/pure/dead-letters';
+import { FencedError } from '../lib/stream/epoch';
 import { parseBatch } from '../lib/stream/parse-batch';
 import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/stream/partition-writer';
 
@@ -88,11 +89,17 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     try {
       result = await state.writer.flush(sendDeadLetters);
     } catch (error) {
-      if (owned.get(partition) === state) owned.delete(partition);
+      const current = owned.get(partition) === state;
+      if (current) owned.delete(partition);
       const resumeAt = state.writer.resumeOffset;
       metrics.flushFailures += 1;
-      log.error({ err: error, topic, partition, resumeAt }, 'stream flush failed: the partition is recovered from HDFS and read again from its committed offset');
-      if (commitToKafka) {
+      if (error instanceof FencedError) {
+        log.warn({ err: error, topic, partition }, 'stream flush refused: a newer owner of the partition fenced this writer; its buffer is dropped (the owner reads it again from HDFS)');
+      } else {
+        log.error({ err: error, topic, partition, resumeAt }, 'stream flush failed: the partition is recovered from HDFS and read again from its committed offset');
+      }
+      // A writer replaced in this process (a revoke and reassign) must not move its successor's position.
+      if (commitToKafka && current) {
         try {
           consumer.seek({ topic, partition, offset: resumeAt });
         } catch (seekError) {

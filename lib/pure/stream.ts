@@ -3,6 +3,7 @@
  *
  *   <root>/stream/app_events/event_date=YYYY-MM-DD/event_hour=HH/<topic>+<partition>+<first>+<last>.jsonl.gz
  *   <root>/stream/_commits/<topic>+<partition>.json   the partition's next offset: what is durable
+ *   <root>/stream/_epochs/<topic>+<partition>/e<N>/   the workspace of the partition's owner N (lib/stream/epoch.ts)
  *
  * A data file's name carries the offsets it holds, so what the stream wrote can be checked, and
  * recovered, from HDFS alone. Kafka topic names cannot hold `+`, so the name splits unambiguously.
@@ -27,6 +28,7 @@ export const hourPartitionDir = (root: string, eventDate: string, eventHour: num
   `${streamTableDir(root)}/event_date=${eventDate}/event_hour=${String(eventHour).padStart(2, '0')}`;
 
 export const streamCommitsDir = (root: string) => `${root}/stream/_commits`;
+export const streamEpochsDir = (root: string, topic: string, partition: number) => `${root}/stream/_epochs/${topic}+${partition}`;
 export const streamCommitPath = (root: string, topic: string, partition: number) => `${streamCommitsDir(root)}/${topic}+${partition}.json`;
 
 export function streamFileName({ topic, partition, first, last }: StreamFile): string {

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { isTemporaryOf, type HdfsClient } from '../hdfs-client';
 import type { Logger } from '../log';
 import type { DeadLetterReason, EventHour } from '../pure/events';
+import { FencedError, PartitionEpoch } from './epoch';
 import { parseBatch, type BatchRecord, type ParsedBatch } from './parse-batch';
 import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stream';
 
@@ -21,7 +22,10 @@ import { hourPartitionDir, streamCommitPath, streamFileName } from '../pure/stre
  * 5. then the caller commits the offset to Kafka (lag metrics; HDFS stays the truth).
  *
  * A crash before 4 leaves the old `nextOffset` and the list of files the flush may have written;
- * recovery deletes those and reads again from `nextOffset`: no event is lost or written twice. No
+ * recovery deletes those and reads again from `nextOffset`: no event is lost or written twice.
+ * Recovery first claims a new epoch of the partition, which fences every earlier owner: each write
+ * and delete goes through the owner's epoch workspace (lib/stream/epoch.ts), so a zombie writer
+ * (an owner that lost the partition and does not know yet) can change nothing once recovered past. No
  * file ever keeps a temporary name in the table's directories (hidden names, removed on recovery),
  * and the commit file is replaced whole, so there is no write-ahead log to find corrupt.
  */
@@ -71,6 +75,8 @@ class HourBuffer {
 
 interface CommitState {
   readonly nextOffset: string;
+  /** The epoch of the owner that wrote it (lib/stream/epoch.ts); absent in files of workers before the fence. */
+  readonly epoch?: number;
   readonly pending?: { readonly first: string; readonly last: string; readonly files: readonly string[] };
 }
 
@@ -98,6 +104,7 @@ export class PartitionWriter {
 
   private constructor(
     private readonly hdfs: HdfsClient,
+    private readonly epoch: PartitionEpoch,
     private readonly options: PartitionWriterOptions,
     private readonly log: Logger,
     /** The next offset to make durable: everything before it is in HDFS. */
@@ -110,16 +117,23 @@ export class PartitionWriter {
    * consumer group is).
    */
   static async recover(hdfs: HdfsClient, options: PartitionWriterOptions, log: Logger): Promise<{ writer: PartitionWriter; nextOffset: string | undefined }> {
-    const commitPath = streamCommitPath(options.root, options.topic, options.partition);
+    const { root, topic, partition } = options;
+    // The fence first: from here on no earlier owner can change the commit file or a data file.
+    const epoch = await PartitionEpoch.claim(hdfs, root, topic, partition, log);
+    const commitPath = streamCommitPath(root, topic, partition);
     await deleteTemporaries(hdfs, [commitPath]);
     const state = (await hdfs.exists(commitPath)) ? (JSON.parse(await hdfs.readText(commitPath)) as CommitState) : undefined;
-    if (state?.pending) {
-      await deleteTemporaries(hdfs, state.pending.files);
-      for (const file of state.pending.files) await hdfs.delete(file);
-      await hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: state.nextOffset }), { overwrite: true });
-      log.warn({ topic: options.topic, partition: options.partition, nextOffset: state.nextOffset, ...state.pending }, 'recovered an interrupted flush: its files deleted, reading again from the committed offset');
+    if (state?.epoch !== undefined && state.epoch > epoch.number) throw new FencedError(topic, partition, epoch.number);
+    const pending = state?.pending;
+    if (state && pending) {
+      await deleteTemporaries(hdfs, pending.files);
+      await epoch.writing(async () => {
+        for (const file of pending.files) await epoch.delete(file);
+        await epoch.putAtomic(commitPath, JSON.stringify({ nextOffset: state.nextOffset, epoch: epoch.number } satisfies CommitState), { overwrite: true });
+      });
+      log.warn({ topic, partition, nextOffset: state.nextOffset, epoch: epoch.number, ...pending }, 'recovered an interrupted flush: its files deleted, reading again from the committed offset');
     }
-    const writer = new PartitionWriter(hdfs, options, log, state ? BigInt(state.nextOffset) : -1n);
+    const writer = new PartitionWriter(hdfs, epoch, options, log, state ? BigInt(state.nextOffset) : -1n);
     return { writer, nextOffset: state?.nextOffset };
   }
 
@@ -206,17 +220,19 @@ export class PartitionWriter {
     const commitPath = streamCommitPath(root, topic, partition);
     const committed = (this.nextOffset >= 0n ? this.nextOffset : this.first).toString();
 
-    await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: committed, pending: { first, last, files } } satisfies CommitState), { overwrite: true });
-    let bytes = 0;
-    for (const [dir, hour] of this.hours) {
-      const content = hour.content();
-      bytes += content.length;
-      await this.hdfs.putAtomic(`${dir}/${name}`, content, { overwrite: true });
-    }
-    if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
+    const epoch = this.epoch.number;
     const next = this.last + 1n;
-    await this.hdfs.putAtomic(commitPath, JSON.stringify({ nextOffset: next.toString() } satisfies CommitState), { overwrite: true });
-
+    let bytes = 0;
+    await this.epoch.writing(async () => {
+      await this.epoch.putAtomic(commitPath, JSON.stringify({ nextOffset: committed, epoch, pending: { first, last, files } } satisfies CommitState), { overwrite: true });
+      for (const [dir, hour] of this.hours) {
+        const content = hour.content();
+        bytes += content.length;
+        await this.epoch.putAtomic(`${dir}/${name}`, content, { overwrite: true });
+      }
+      if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
+      await this.epoch.putAtomic(commitPath, JSON.stringify({ nextOffset: next.toString(), epoch } satisfies CommitState), { overwrite: true });
+    });
     const result: FlushResult = { first, last, events: this.events, deadLetters: this.letters.length, files, bytes, readAt: this.readTimes };
     this.log.debug({ topic, partition, first, last, events: this.events, deadLetters: this.letters.length, files: files.length, bytes }, 'flushed');
     this.nextOffset = next;

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { processBatchSteps, type ProcessSummary } from '../../activities/process';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { processActivities, processBatchSteps, processSteps, type ProcessSummary } from '../../activities/process';
+import { executeJob } from '../../lib/jobs';
+import { sqlIdentifier } from '../../lib/pure/sql';
 import { reportActivities } from '../../activities/reports';
 import { readHistory } from '../../lib/delta-history';
 import type { Row } from '../../lib/hive-client';
@@ -388,6 +392,54 @@ describe('processBatch on the real groups 1-5', () => {
     expect(await w.processBatch(hourOf(5))).toEqual(summaries.get(5));
     expect(await w.snapshot()).toEqual(before);
     expect(await versions()).toEqual(versionsBefore);
+  }, minutes(20));
+
+  it('a retry resumes after the last step its failed attempt completed (the heartbeat\'s details), and from the first step when the stages changed since', async () => {
+    const before = await w.snapshot();
+    const marker = processedPath(w.config.hdfs.root, hourOf(5));
+    /** Runs processBatch(5) as an activity attempt: the steps it ran, its heartbeats, its summary or error. */
+    async function attempt(heartbeatDetails: unknown, failFact: boolean) {
+      const lines: { msg?: string; step?: string }[] = [];
+      const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg?: string; step?: string }) });
+      const hive = new Proxy(w.hive, {
+        get(target, property, receiver) {
+          if (property !== 'execute') return Reflect.get(target, property, receiver) as unknown;
+          return (sql: string, ...rest: unknown[]) => {
+            if (failFact && /MERGE INTO \S+\.sales_transactions_fact AS f/.test(sql)) return Promise.reject(new Error('injected: the fact MERGE failed'));
+            return (target.execute as (sql: string, ...rest: unknown[]) => Promise<unknown>).call(target, sql, ...rest);
+          };
+        },
+      });
+      const env = new MockActivityEnvironment({ heartbeatDetails });
+      const beats: unknown[] = [];
+      env.on('heartbeat', (details: unknown) => beats.push(details));
+      const outcome = await env.run(() => processActivities({ ...w.deps, hive, log }).processBatch(hourOf(5))).then(
+        (summary) => ({ summary }),
+        (error: unknown) => ({ error }),
+      );
+      return { ...outcome, beats, steps: lines.filter((line) => line.msg === 'process step done').map((line) => line.step) };
+    }
+
+    await w.hdfs.delete(marker);
+    const failed = await attempt(undefined, true);
+    expect(String((failed as { error: unknown }).error)).toContain('injected');
+    expect(failed.steps).toEqual(processSteps.slice(0, processSteps.indexOf('fact')));
+    const last = failed.beats[failed.beats.length - 1];
+    expect(last).toMatchObject({ batchId: hourOf(5), completed: 'fact_plan', stage: { transactions: 1500, other_batches: 0 } });
+
+    const resumed = await attempt(last, false);
+    expect(resumed.steps).toEqual(['fact']);
+    expect(resumed).toMatchObject({ summary: summaries.get(5) });
+    expect(await w.snapshot()).toEqual(before);
+
+    // The same failure, then the stages emptied before the retry (as another run's stage step would): every step runs again.
+    await w.hdfs.delete(marker);
+    const failedAgain = await attempt(undefined, true);
+    await executeJob(w.hive, 'stage_reset', { database: sqlIdentifier(w.db) });
+    const restarted = await attempt(failedAgain.beats[failedAgain.beats.length - 1], false);
+    expect(restarted.steps).toEqual([...processSteps]);
+    expect(restarted).toMatchObject({ summary: summaries.get(5) });
+    expect(await w.snapshot()).toEqual(before);
   }, minutes(20));
 
   it('refuses a batch older than one already processed', async () => {

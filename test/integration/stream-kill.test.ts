@@ -502,7 +502,7 @@ describe('the stream worker killed with SIGKILL at random moments (issue 5: exac
    */
   async function verifyExactlyOnce({ valid, bad }: Sent, ends: Map<number, bigint>): Promise<void> {
     // Commit files: everything durable, no flush intent left.
-    for (const [partition, end] of ends) expect(await readCommit(partition)).toEqual({ nextOffset: end.toString() });
+    for (const [partition, end] of ends) expect(await readCommit(partition)).toEqual({ nextOffset: end.toString(), epoch: expect.any(Number) });
 
     // The zone: every row once, each where its name says (hidden or temporary names: checked last).
     const { files, strangeNames } = await readZone();

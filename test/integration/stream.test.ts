@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { generateEvent } from '../../lib/generate/events';
-import { HdfsClient, type CreateOptions, type HdfsBody } from '../../lib/hdfs-client';
+import { HdfsClient, type PutAtomicOptions, type HdfsBody } from '../../lib/hdfs-client';
 import { createKafka, topicEndOffsets } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamTableDir } from '../../lib/pure/stream';
@@ -178,7 +178,7 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     // The commit write that makes a flush durable fails once, while the worker keeps running.
     class FailingOnce extends HdfsClient {
       injected = false;
-      override async putAtomic(path: string, body: HdfsBody, options?: CreateOptions): Promise<void> {
+      override async putAtomic(path: string, body: HdfsBody, options?: PutAtomicOptions): Promise<void> {
         if (!this.injected && path.includes('/_commits/') && typeof body === 'string' && !body.includes('pending')) {
           this.injected = true;
           throw new Error('injected: the commit write failed');
@@ -215,7 +215,7 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     expect(await hdfs.exists(orphan)).toBe(false);
     expect(writer.add('9', Buffer.from('{}'), null, nowMs)).toBe(false);
     expect(writer.add('10', Buffer.from(valid[0]!), null, nowMs)).toBe(true);
-    expect(JSON.parse(await hdfs.readText(streamCommitPath(config.hdfs.root, 'recovery_topic', 0)))).toEqual({ nextOffset: '10' });
+    expect(JSON.parse(await hdfs.readText(streamCommitPath(config.hdfs.root, 'recovery_topic', 0)))).toEqual({ nextOffset: '10', epoch: 1 });
   });
 
   it('sends a flush\'s dead letters under the broker\'s size limit: 12,000 small letters of one partition in one flush, and one near the limit cut, its sizes in headers', async () => {

@@ -4,11 +4,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActivityFailure, WorkflowFailedError, type Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 import { HdfsClient } from '../../lib/hdfs-client';
 import { silentLogger } from '../../lib/log';
-import { createTemporalClient } from '../../lib/temporal';
+import { batchLaneOf } from '../../lib/pure/slots';
+import { createTemporalClient, createWorkerConnection } from '../../lib/temporal';
 import { createQpipeWorker, type QpipeWorker } from '../../workers/temporal-worker';
 import { dailyDump, hourlyBatch, stackSmoke } from '../../workflows';
 import { hourlyBatchWorkflowId } from '../../workflows/hourly-batch';
@@ -69,6 +71,40 @@ describe('a workflow round trip through the real Temporal dev server', () => {
       await other.terminate('test');
     }
   });
+
+  it('hands a failed processBatch attempt\'s last heartbeat to its retry, a throttled one included (what the resume reads)', async () => {
+    const queue = `resume-${randomUUID().slice(0, 8)}`;
+    const batchId = '2026-01-01T05';
+    const seen: { attempt: number; details: unknown }[] = [];
+    const activities = {
+      ingestLanding: async () => ({ ingested: 0 }),
+      listPendingBatches: async () => [batchId],
+      async processBatch(id: string) {
+        const { info } = Context.current();
+        seen.push({ attempt: info.attempt, details: info.heartbeatDetails });
+        if (info.attempt === 1) {
+          // The second heartbeat, right after the first, is held back by the SDK's throttling: the failure must flush it.
+          Context.current().heartbeat({ batchId: id, completed: 'ddl' });
+          Context.current().heartbeat({ batchId: id, completed: 'fact_plan', stage: { transactions: 1500 } });
+          throw new Error('injected: the fact step failed');
+        }
+        return { batchId: id };
+      },
+    };
+    const connection = await createWorkerConnection(config.temporal);
+    try {
+      const workflows = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue: queue, workflowsPath });
+      const lane = await Worker.create({ connection, namespace: config.temporal.namespace, taskQueue: batchLaneOf(queue), activities });
+      const result = await workflows.runUntil(lane.runUntil(client.workflow.execute(hourlyBatch, { workflowId: `resume-${token}`, taskQueue: queue, args: [{ hour: batchId }] })));
+      expect(result.processed).toEqual([{ batchId }]);
+    } finally {
+      await connection.close();
+    }
+    expect(seen).toEqual([
+      { attempt: 1, details: undefined },
+      { attempt: 2, details: { batchId, completed: 'fact_plan', stage: { transactions: 1500 } } },
+    ]);
+  }, 120_000);
 
   it('does not retry a statement Spark refuses for good: the dump of a warehouse without its tables fails at once as SQL_REJECTED', async () => {
     // A worker of a deployment whose database has no tables: the dump's query meets TABLE_OR_VIEW_NOT_FOUND (42P01).
