@@ -54,6 +54,7 @@ import { createLogger, type Logger } from '../lib/log';
 import { appEventLine, parseEvent } from '../lib/pure/events';
 import { streamCommitPath } from '../lib/pure/stream';
 import { waitUntilDurable } from '../lib/stream/commits';
+import { parseBatch } from '../lib/stream/parse-batch';
 import type { FlushResult } from '../lib/stream/partition-writer';
 import { sparkHome, stackLayout } from '../stack/layout';
 import { startStreamWorker, type StreamWorker } from '../workers/stream-worker';
@@ -704,6 +705,18 @@ async function kafkajsRate(kafka: Kafka, topic: string, total: number, label: st
 }
 
 /** The least any worker must do per record: validate it and flatten it into its app_events line (no buffering, compression or HDFS). */
+/**
+ * The parse thread's own rate, without Kafka or HDFS: parseBatch (validate, flatten, write the JSON
+ * lines, gzip) over the same generated events in memory, in batches of 10,000, on one thread. The
+ * worker with the parse thread cannot drain faster than this.
+ */
+function parseBatchRate(topic: string, total: number): number {
+  const records = eventMessages('bench-backlog', 0, total, Date.now()).map(({ value }, index) => ({ offset: String(index), value: Buffer.from(value), key: null }));
+  const started = performance.now();
+  for (let from = 0; from < records.length; from += 10_000) parseBatch(records.slice(from, from + 10_000), { topic, partition: 0, readAt: Date.now(), zoneOffsetMinutes: 0 });
+  return total / ((performance.now() - started) / 1_000);
+}
+
 function validateAndFlatten(topic: string) {
   return (messages: readonly KafkaMessage[], partition: number) => {
     const readAt = Date.now();
@@ -740,6 +753,7 @@ function printCeiling(qpipeRate: number, qpipeWithStartRate: number, ceiling: Ce
   figure('ratio.qpipe_to_kafkajs', qpipeRate / kafkajsRate, 'x', 'informational: what validation, flattening and durable HDFS writes cost over the bare client');
   figure('kafkajs_flatten.events_per_s', flattenRate, 'events/s', 'a kafkajs consumer that only validates and flattens each record into its line (parseEvent, appEventLine)');
   figure('ratio.flatten_to_ceiling', flattenRate / ceiling.fetchMsgsPerS, 'x', 'informational: that least work alone, against the ceiling');
+  figure('ratio.qpipe_to_flatten', qpipeRate / flattenRate, 'x', `qpipe against that validate-and-flatten consumer of this run; target >= 0.85 ${qpipeRate / flattenRate >= 0.85 ? 'MET' : 'MISSED'}`);
   figure('ceiling.events_per_s', ceiling.fetchMsgsPerS, 'events/s', `ConsumerPerformance fetch.nMsg.sec (${ceiling.messages.toLocaleString('en-US')} msgs, ${ceiling.fetchMBPerS.toFixed(1)} MB/s, join excluded)`);
   figure('ceiling.incl_join_per_s', ceiling.msgsPerS, 'events/s', `ConsumerPerformance nMsg.sec (rebalance ${ceiling.rebalanceMs} ms included)`);
   figure('ratio.qpipe_to_ceiling', qpipeRate / ceiling.fetchMsgsPerS, 'x', `both from the group join; target >= 0.5 ${qpipeRate / ceiling.fetchMsgsPerS >= 0.5 ? 'MET' : 'MISSED'}`);
@@ -823,11 +837,18 @@ async function main(): Promise<void> {
     const produced = await produceBacklog(kafka, names.topic, opts.events);
     const drain = await drainWithWorker(config, kafka, hdfs, log, opts.events);
     printDrain(opts.events, produced.ms, produced.bytes, drain);
+    // The same drain with each batch parsed on the main thread before the next fetch (QPIPE_STREAM_PARSE_THREAD=false).
+    const mainThreadConfig = { ...config, hdfs: { ...config.hdfs, root: `${names.root}/main-thread` }, stream: { ...config.stream, groupId: `${names.group}-main-thread`, parseThread: false } };
+    const mainThreadDrain = await drainWithWorker(mainThreadConfig, kafka, hdfs, log, opts.events);
+    figure('qpipe_main_thread.events_per_s', opts.events / (mainThreadDrain.ms / 1_000), 'events/s', `the same drain, parsing on the main thread (parse thread off): the thread gains ${((mainThreadDrain.ms / drain.ms - 1) * 100).toFixed(0)} %`);
     const qpipeRate = opts.events / (drain.ms / 1_000);
     const ceiling = await consumerCeiling(config, names, opts.events, local);
     const kafkajsCount = await kafkajsRate(kafka, names.topic, opts.events, 'count');
     const kafkajsFlatten = await kafkajsRate(kafka, names.topic, opts.events, 'flatten', validateAndFlatten(names.topic));
     printCeiling(qpipeRate, opts.events / (drain.withStartMs / 1_000), ceiling, kafkajsCount, kafkajsFlatten);
+    const parseRate = parseBatchRate(names.topic, opts.events);
+    figure('parse_batch.events_per_s', parseRate, 'events/s', 'parseBatch alone in memory on one thread (validate, flatten, JSON lines, gzip): what the parse thread can do');
+    figure('ratio.qpipe_to_parse_batch', qpipeRate / parseRate, 'x', 'informational: the drain against that floor');
     const spark = await sparkStreaming(config, names, local);
     printSpark(qpipeRate, opts.events, spark);
     const fresh = await freshness(config, names, opts, (worker) => (child = worker));

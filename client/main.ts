@@ -13,6 +13,7 @@ import { runSchedules, scheduleNames } from './schedules';
 import { runSql } from './sql';
 import { runStream } from './stream';
 import { runProduce, type ProduceOptions } from './produce';
+import { runDlq, type DlqOptions } from './dlq';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
 import type { CommandContext } from './context';
@@ -169,6 +170,13 @@ function program(): Command {
     .option('--seed <s>', 'seed: the same seed and count send the same events', 'qpipe')
     .option('--spread-hours <h>', 'spread event times over this many past hours (late events); 0: the last minute', nonNegativeInt, 0)
     .action((options: ProduceOptions) => runProduce(context(), options));
+
+  qpipe
+    .command('dlq')
+    .description("print the dead-letter topic's letters, oldest first: source partition and offset, reason, detail and the start of the value, tab-separated")
+    .option('--reason <r>', 'only letters of this reason (NOT_JSON, MISSING_EVENT_TYPE, BAD_TIMESTAMP, UNSUPPORTED_VALUE)')
+    .option('--limit <n>', 'print at most this many (all are counted)', positiveInt)
+    .action((options: DlqOptions) => runDlq(context(), options));
 
   qpipe
     .command('generate')

@@ -45,6 +45,11 @@ export interface StreamConfig {
    * than it costs a rebalance, never data (the partition's new owner fences the old one).
    */
   readonly sessionTimeoutMs: number;
+  /**
+   * Parse fetched batches on a worker thread while the main thread fetches the next,
+   * `QPIPE_STREAM_PARSE_THREAD` (true). Off: each batch is parsed on the main thread before the next fetch.
+   */
+  readonly parseThread: boolean;
   /** The zone of event timestamps that carry none, as a fixed UTC offset, `QPIPE_EVENT_SOURCE_UTC_OFFSET` (+00:00), in minutes. */
   readonly sourceOffsetMinutes: number;
 }
@@ -271,6 +276,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       rotateMs: read.positiveInt('QPIPE_STREAM_ROTATE_MS', 60_000),
       metricsPort: read.nonNegativeInt('QPIPE_STREAM_METRICS_PORT', 9464),
       sessionTimeoutMs: read.positiveInt('QPIPE_STREAM_SESSION_TIMEOUT_MS', 10_000),
+      parseThread: read.boolean('QPIPE_STREAM_PARSE_THREAD', true),
       sourceOffsetMinutes: read.utcOffset('QPIPE_EVENT_SOURCE_UTC_OFFSET', '+00:00'),
     },
     stack: {

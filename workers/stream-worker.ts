@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log';
 import { deadLetterSends } from '../lib/pure/dead-letters';
 import { FencedError } from '../lib/stream/epoch';
 import { parseBatch } from '../lib/stream/parse-batch';
+import { ParseThread } from '../lib/stream/parse-thread';
 import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/stream/partition-writer';
 
 /**
@@ -144,30 +145,51 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   let failed: (error: unknown) => void = () => undefined;
   const fatal = new Promise<void>((_, reject) => (failed = reject));
 
+  const parseThread = config.stream.parseThread ? new ParseThread() : undefined;
+
+  /**
+   * Hands a fetched batch to its partition's writer. With the parse thread, the batch is parsed
+   * there while this returns after the partition's previous batch is applied, so the client fetches
+   * the next batch meanwhile (at most two batches a partition in flight); the batch is applied in
+   * order, on the partition's queue, and only to the writer it was fetched for.
+   */
   async function eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
     const state = await ownership(partition);
-    await withPartition(state, async () => {
-      if (!state.sought && state.nextOffset !== undefined && BigInt(batch.firstOffset() ?? state.nextOffset) > BigInt(state.nextOffset)) {
-        // The group's offset is past what HDFS holds: read again from the commit file's offset.
-        state.sought = true;
-        consumer.seek({ topic, partition, offset: state.nextOffset });
-        return;
-      }
+    if (!state.sought && state.nextOffset !== undefined && BigInt(batch.firstOffset() ?? state.nextOffset) > BigInt(state.nextOffset)) {
+      // The group's offset is past what HDFS holds: read again from the commit file's offset.
       state.sought = true;
-      // isRunning and isStale change only while this task awaits: checked after each await.
-      if (!isRunning() || isStale()) return;
-      const now = Date.now();
-      const records = batch.messages.filter((message) => state.writer.takes(message.offset));
+      consumer.seek({ topic, partition, offset: state.nextOffset });
+      return;
+    }
+    state.sought = true;
+    if (!isRunning() || isStale()) return;
+    const readAt = Date.now();
+    const source = { topic, partition, readAt, zoneOffsetMinutes: sourceOffsetMinutes };
+    const messages = batch.messages;
+    const lag = BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n;
+    const parsing = parseThread?.parse(messages, source);
+    parsing?.catch(() => undefined); // awaited below; a failure is reported there
+    const previous = state.lock;
+    const applied = withPartition(state, async () => {
+      // A writer dropped meanwhile (revoked, or a failed flush) takes nothing more: its successor reads from HDFS.
+      if (owned.get(partition) !== state) return;
+      const records = messages.filter((message) => state.writer.takes(message.offset));
       if (records.length > 0) {
-        state.writer.addParsed(records, parseBatch(records, { topic, partition, readAt: now, zoneOffsetMinutes: sourceOffsetMinutes }), now);
+        // Records already taken (read again after a seek back): the rest is parsed here.
+        const parsed = parsing && records.length === messages.length ? await parsing : parseBatch(records, source);
+        if (owned.get(partition) !== state) return;
+        state.writer.addParsed(records, parsed, readAt);
         // Rotation by size happens at the first batch past it: a file holds whole batches.
-        if (state.writer.bufferedBytes >= rotateBytes && (!(await flush(partition, state)) || !isRunning() || isStale())) return;
+        if (state.writer.bufferedBytes >= rotateBytes && !(await flush(partition, state))) return;
       }
-      metrics.lag.set(partition, BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n);
+      metrics.lag.set(partition, lag);
       if (state.writer.due(Date.now())) await flush(partition, state);
-      await heartbeat();
     });
+    applied.catch((error: unknown) => failed(error));
+    await (parseThread ? previous : applied);
+    // isRunning and isStale change only while this task awaits: checked after it.
+    if (isRunning() && !isStale()) await heartbeat();
   }
 
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -199,6 +221,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
       await Promise.all([...owned].map(([partition, state]) => withPartition(state, () => flush(partition, state, false))));
       await consumer.disconnect();
       await producer.disconnect();
+      await parseThread?.close();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       log.info({ events: metrics.events, deadLetters: metrics.deadLetters, files: metrics.files }, 'stream worker stopped');
     })());
@@ -207,7 +230,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   const stopped = Promise.race([fatal, done]).catch(async (error: unknown) => {
     log.error({ err: error }, 'stream worker failed');
     clearInterval(timer);
-    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), parseThread?.close()]);
     server?.close();
     throw error;
   });

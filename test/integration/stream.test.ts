@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import { generateEvent } from '../../lib/generate/events';
 import { HdfsClient, type PutAtomicOptions, type HdfsBody } from '../../lib/hdfs-client';
@@ -9,6 +9,7 @@ import { silentLogger } from '../../lib/log';
 import { hourPartitionDir, parseStreamFileName, streamCommitPath, streamTableDir } from '../../lib/pure/stream';
 import { waitUntilDurable } from '../../lib/stream/commits';
 import { PartitionWriter } from '../../lib/stream/partition-writer';
+import { runDlq, type DlqOptions } from '../../client/dlq';
 import { startStreamWorker } from '../../workers/stream-worker';
 import { isolatedConfig } from '../helpers/isolated';
 
@@ -140,6 +141,32 @@ describe('the stream worker on the real Kafka and HDFS', () => {
       ].sort(),
     );
   }, 180_000);
+
+  it('qpipe dlq prints the letters with their source position and reason, filtered by reason', async () => {
+    const printed = async (options: DlqOptions) => {
+      const lines: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+      const errors = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        await runDlq({ config: streamConfig, log: silentLogger }, options);
+      } finally {
+        spy.mockRestore();
+        errors.mockRestore();
+      }
+      return lines.join('').split('\n').filter(Boolean).map((line) => line.split('\t'));
+    };
+    const all = await printed({});
+    expect(all.map(([, , reason, , value]) => [reason, JSON.parse(value!)]).sort()).toEqual(
+      [
+        ['NOT_JSON', '{not json'],
+        ['MISSING_EVENT_TYPE', '{"customerId":"1","timestamp":"2024-07-04T19:00:00"}'],
+        ['BAD_TIMESTAMP', '{"eventType":"addToCart","timestamp":"yesterday"}'],
+      ].sort(),
+    );
+    for (const [partition, offset] of all) expect([partition, offset].every((text) => /^\d+$/.test(text!))).toBe(true);
+    expect((await printed({ reason: 'BAD_TIMESTAMP' })).map(([, , reason]) => reason)).toEqual(['BAD_TIMESTAMP']);
+    expect(await printed({ limit: 1 })).toHaveLength(1);
+  }, 60_000);
 
   it('a restarted worker goes on from HDFS, writing nothing twice', async () => {
     await produceValid('stream-it-2', 300);
