@@ -248,10 +248,16 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   async function runSteps(manifest: BatchManifest, through: ProcessStep = processSteps[processSteps.length - 1]!, from: Progress = { batchId: manifest.batchId }): Promise<Progress> {
     let progress = from;
     const first = from.completed === undefined ? 0 : processSteps.indexOf(from.completed) + 1;
-    for (const step of processSteps.slice(first, processSteps.indexOf(through) + 1)) {
+    const steps = processSteps.slice(first, processSteps.indexOf(through) + 1);
+    // A resumed run checks the tables again first (a migration may have run on the lane meanwhile): the DDL is cheap and idempotent.
+    if (first > 0) steps.unshift('ddl');
+    for (const step of steps) {
       const started = performance.now();
       await runStep(manifest, step, progress);
-      progress = { batchId: manifest.batchId, completed: step, stage: scratchSteps.has(step) ? await stageCounts(progress) : progress.stage };
+      // The DDL of a resumed run completes nothing new: its progress stays where the run resumed.
+      if (step !== 'ddl' || progress.completed === undefined) {
+        progress = { batchId: manifest.batchId, completed: step, stage: scratchSteps.has(step) ? await stageCounts(progress) : progress.stage };
+      }
       heartbeat(progress);
       log.info({ batchId: manifest.batchId, step, ms: Math.round(performance.now() - started) }, 'process step done');
     }

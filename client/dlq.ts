@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka, topicEndOffsets } from '../lib/kafka';
+import { createKafka } from '../lib/kafka';
 import type { CommandContext } from './context';
 
 export interface DlqOptions {
@@ -11,15 +11,19 @@ export interface DlqOptions {
 const previewChars = 120;
 
 /**
- * `qpipe dlq [--reason R] [--limit N]`: prints the dead-letter topic's letters, oldest first, as
- * they are at the start (the topic read from its beginning to its end offsets): one tab-separated
+ * `qpipe dlq [--reason R] [--limit N]`: prints the dead-letter topic's letters (each of its
+ * partitions in order) as they are at the start (the topic read from its beginning to its end offsets): one tab-separated
  * line each, the source partition and offset, the reason, the detail and the start of the value
- * (JSON-escaped). It reads with a throwaway consumer group, deleted after, and commits nothing.
+ * (both JSON-escaped). It reads with a throwaway consumer group, deleted after, and commits nothing.
  */
 export async function runDlq({ config, log }: CommandContext, options: DlqOptions): Promise<void> {
   const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
   const topic = config.kafka.dlqTopic;
-  const ends = new Map([...(await topicEndOffsets(kafka, topic))].filter(([, end]) => end > 0n));
+  // Partitions holding letters now: their end offsets (one whose letters retention deleted holds none).
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const ends = new Map(offsets.filter(({ low, high }) => BigInt(high) > BigInt(low)).map(({ partition, high }) => [partition, BigInt(high)]));
   const groupId = `qpipe-dlq-reader-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   let printed = 0;
@@ -30,7 +34,9 @@ export async function runDlq({ config, log }: CommandContext, options: DlqOption
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       let done: () => void = () => undefined;
-      const finished = new Promise<void>((resolve) => (done = resolve));
+      let crashed: (error: Error) => void = () => undefined;
+      const finished = new Promise<void>((resolve, reject) => ((done = resolve), (crashed = reject)));
+      consumer.on(consumer.events.CRASH, ({ payload }) => crashed(payload.error));
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
@@ -42,7 +48,7 @@ export async function runDlq({ config, log }: CommandContext, options: DlqOption
             matched += 1;
             if (options.limit !== undefined && printed >= options.limit) continue;
             const value = message.value === null ? 'null' : JSON.stringify(message.value.toString('utf8').slice(0, previewChars));
-            process.stdout.write(`${header('qpipe.source.partition')}\t${header('qpipe.source.offset')}\t${header('qpipe.reason')}\t${header('qpipe.detail')}\t${value}\n`);
+            process.stdout.write(`${header('qpipe.source.partition')}\t${header('qpipe.source.offset')}\t${header('qpipe.reason')}\t${JSON.stringify(header('qpipe.detail'))}\t${value}\n`);
             printed += 1;
           }
           if (BigInt(batch.lastOffset()) >= end - 1n) behind.delete(batch.partition);
@@ -53,10 +59,11 @@ export async function runDlq({ config, log }: CommandContext, options: DlqOption
     }
   } finally {
     await consumer.disconnect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
+    if (ends.size > 0) {
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await admin.disconnect();
+    }
   }
   process.stderr.write(`${matched} letters${options.reason ? ` of reason ${options.reason}` : ''} in ${topic}${printed < matched ? `, ${printed} shown` : ''}\n`);
 }

@@ -173,7 +173,7 @@ function program(): Command {
 
   qpipe
     .command('dlq')
-    .description("print the dead-letter topic's letters, oldest first: source partition and offset, reason, detail and the start of the value, tab-separated")
+    .description("print the dead-letter topic's letters (in each of its partitions' order): source partition and offset, reason, detail and the start of the value, tab-separated")
     .option('--reason <r>', 'only letters of this reason (NOT_JSON, MISSING_EVENT_TYPE, BAD_TIMESTAMP, UNSUPPORTED_VALUE)')
     .option('--limit <n>', 'print at most this many (all are counted)', positiveInt)
     .action((options: DlqOptions) => runDlq(context(), options));

@@ -17,9 +17,9 @@ import { PartitionWriter, type DeadLetterSink, type FlushResult } from '../lib/s
  * there), and the Kafka offset is committed only after a flush is durable. Bad records go to the
  * dead-letter topic with their reason and source position in headers; they never stop the stream.
  *
- * Back-pressure: a batch is handed to its writer and flushed before the next is fetched, so memory
- * is bounded by the rotation size per partition. SIGTERM/SIGINT: stop fetching, flush every
- * buffer, commit, leave the group.
+ * Back-pressure: a partition has at most two fetched batches in flight (one parsing while the one
+ * before is applied and, when due, flushed), so memory is bounded by the rotation size plus two
+ * batches per partition. SIGTERM/SIGINT: stop fetching, flush every buffer, commit, leave the group.
  */
 
 export interface StreamMetrics {
@@ -95,6 +95,11 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
       const resumeAt = state.writer.resumeOffset;
       metrics.flushFailures += 1;
       if (error instanceof FencedError) {
+        // Another member recovered the partition: the group gave it away and this member has not
+        // heard yet. Its heartbeat after this batch learns it (within the 1 s heartbeat interval);
+        // until then a batch it still fetches recovers the partition again, fencing the other
+        // back: a few batches read twice, never a loss or a duplicate (every recovery fences
+        // before it reads the commit file).
         log.warn({ err: error, topic, partition }, 'stream flush refused: a newer owner of the partition fenced this writer; its buffer is dropped (the owner reads it again from HDFS)');
       } else {
         log.error({ err: error, topic, partition, resumeAt }, 'stream flush failed: the partition is recovered from HDFS and read again from its committed offset');

@@ -43,13 +43,13 @@ export class PartitionEpoch {
     const dir = streamEpochsDir(root, topic, partition);
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const entries = (await hdfs.listIfExists(dir)).map((entry) => ({ ...entry, epoch: parseEpochName(entry.name) })).filter((entry) => entry.epoch !== undefined);
-      const number = Math.max(0, ...entries.map((entry) => entry.epoch!)) + 1;
+      const number = entries.reduce((highest, entry) => Math.max(highest, entry.epoch!), 0) + 1;
       const workspace = `${dir}/${epochName(number)}`;
       try {
         await hdfs.create(`${workspace}/claim`, '', { overwrite: false });
       } catch (error) {
         // Another claimer took this number (or fenced it already): claim above it.
-        if (error instanceof HdfsError && error.status !== undefined) continue;
+        if (isTaken(error)) continue;
         throw error;
       }
       const fenced = entries.filter((entry) => entry.epoch! < number && entry.type === 'DIRECTORY');
@@ -114,6 +114,11 @@ function parseEpochName(name: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** Whether a create failed because its path (or a parent as a file) is there: someone else's, not a fault. */
+function isTaken(error: unknown): boolean {
+  return error instanceof HdfsError && ['FileAlreadyExistsException', 'ParentNotDirectoryException', 'AlreadyBeingCreatedException'].includes(error.exception ?? '');
+}
+
 /** Turns the workspace `path` into an empty file, whatever a late upload does meanwhile. */
 async function fence(hdfs: HdfsClient, path: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -124,7 +129,7 @@ async function fence(hdfs: HdfsClient, path: string): Promise<void> {
       return;
     } catch (error) {
       // A late upload recreated the directory in between: delete it again.
-      if (!(error instanceof HdfsError && error.status !== undefined)) throw error;
+      if (!isTaken(error)) throw error;
     }
   }
   throw new QpipeError(`could not fence ${path}: a writer keeps recreating it`, { path });

@@ -22,7 +22,7 @@ parentPort!.on('message', ({ id, offsets, lengths, values, source }: Request) =>
     if (length > 0) at += length;
   }
   const parsed = parseBatch(records, source);
-  // A member that owns its whole ArrayBuffer moves over; one in Node's shared pool (small) is copied.
-  const owned = parsed.hours.map((hour) => hour.gzip).filter((gzip) => gzip.byteOffset === 0 && gzip.byteLength === gzip.buffer.byteLength);
-  parentPort!.postMessage({ id, parsed }, [...new Set(owned.map((gzip) => gzip.buffer as ArrayBuffer))]);
+  // Each member goes over in a buffer of its own size, moved, not cloned with zlib's larger backing buffer.
+  const hours = parsed.hours.map((hour) => ({ ...hour, gzip: new Uint8Array(hour.gzip) }));
+  parentPort!.postMessage({ id, parsed: { ...parsed, hours } }, hours.map((hour) => hour.gzip.buffer));
 });

@@ -394,7 +394,7 @@ describe('processBatch on the real groups 1-5', () => {
     expect(await versions()).toEqual(versionsBefore);
   }, minutes(20));
 
-  it('a retry resumes after the last step its failed attempt completed (the heartbeat\'s details), and from the first step when the stages changed since', async () => {
+  it('a retry resumes after the last step its failed attempt completed (the heartbeat\'s details; the DDL checked first), and from the first step when the stages changed since', async () => {
     const before = await w.snapshot();
     const marker = processedPath(w.config.hdfs.root, hourOf(5));
     /** Runs processBatch(5) as an activity attempt: the steps it ran, its heartbeats, its summary or error. */
@@ -428,7 +428,7 @@ describe('processBatch on the real groups 1-5', () => {
     expect(last).toMatchObject({ batchId: hourOf(5), completed: 'fact_plan', stage: { transactions: 1500, other_batches: 0 } });
 
     const resumed = await attempt(last, false);
-    expect(resumed.steps).toEqual(['fact']);
+    expect(resumed.steps).toEqual(['ddl', 'fact']);
     expect(resumed).toMatchObject({ summary: summaries.get(5) });
     expect(await w.snapshot()).toEqual(before);
 

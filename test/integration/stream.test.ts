@@ -166,6 +166,14 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     for (const [partition, offset] of all) expect([partition, offset].every((text) => /^\d+$/.test(text!))).toBe(true);
     expect((await printed({ reason: 'BAD_TIMESTAMP' })).map(([, , reason]) => reason)).toEqual(['BAD_TIMESTAMP']);
     expect(await printed({ limit: 1 })).toHaveLength(1);
+
+    // Letters that retention deleted (every partition's start = its end): nothing to print, and it returns.
+    const admin = kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(streamConfig.kafka.dlqTopic);
+    await admin.deleteTopicRecords({ topic: streamConfig.kafka.dlqTopic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    await admin.disconnect();
+    expect(await printed({})).toEqual([]);
   }, 60_000);
 
   it('a restarted worker goes on from HDFS, writing nothing twice', async () => {
