@@ -477,6 +477,11 @@ interface FreshnessResult {
   readonly vmHwm: number;
 }
 
+/** The environment of a `bin/qpipe stream` child on `topic` and `group` of this run. */
+function childEnv(names: Names, topic: string, group: string): NodeJS.ProcessEnv {
+  return { ...process.env, QPIPE_HDFS_ROOT: names.root, QPIPE_KAFKA_TOPIC: topic, QPIPE_STREAM_GROUP: group, QPIPE_STREAM_METRICS_PORT: '0', QPIPE_LOG_LEVEL: 'info' };
+}
+
 /** `bin/qpipe stream` with the fresh topic's env, its "stream flush durable" lines collected. */
 class ChildWorker {
   readonly flushes: Flush[] = [];
@@ -542,7 +547,7 @@ class ChildWorker {
 }
 
 async function freshness(config: Config, names: Names, opts: Options, register: (worker: ChildWorker) => void): Promise<FreshnessResult> {
-  const env = { ...process.env, QPIPE_HDFS_ROOT: names.root, QPIPE_KAFKA_TOPIC: names.freshTopic, QPIPE_STREAM_GROUP: names.freshGroup, QPIPE_STREAM_METRICS_PORT: '0', QPIPE_LOG_LEVEL: 'info' };
+  const env = childEnv(names, names.freshTopic, names.freshGroup);
   const childConfig = loadConfig(env);
   const kafka = createKafka(childConfig.kafka);
   await ensureTopics(kafka, childConfig.kafka);
@@ -603,7 +608,7 @@ interface RecoveryResult {
  * to its first durable file. At the end every produced offset must be durable (the commit files).
  */
 async function recovery(config: Config, names: Names, opts: Options, register: (worker: ChildWorker) => void): Promise<RecoveryResult> {
-  const env = { ...process.env, QPIPE_HDFS_ROOT: names.root, QPIPE_KAFKA_TOPIC: names.recoveryTopic, QPIPE_STREAM_GROUP: names.recoveryGroup, QPIPE_STREAM_METRICS_PORT: '0', QPIPE_LOG_LEVEL: 'info' };
+  const env = childEnv(names, names.recoveryTopic, names.recoveryGroup);
   const childConfig = loadConfig(env);
   const { rotateMs, sessionTimeoutMs } = childConfig.stream;
   const hdfs = new HdfsClient(childConfig.hdfs, createLogger('warn'));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka } from '../lib/kafka';
+import { createKafka, topicOffsetRanges } from '../lib/kafka';
 import type { CommandContext } from './context';
 
 export interface DlqOptions {
@@ -20,10 +20,7 @@ export async function runDlq({ config, log }: CommandContext, options: DlqOption
   const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
   const topic = config.kafka.dlqTopic;
   // Partitions holding letters now: their end offsets (one whose letters retention deleted holds none).
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const ends = new Map(offsets.filter(({ low, high }) => BigInt(high) > BigInt(low)).map(({ partition, high }) => [partition, BigInt(high)]));
+  const ends = new Map([...(await topicOffsetRanges(kafka, topic))].filter(([, { low, high }]) => high > low).map(([partition, { high }]) => [partition, high]));
   const groupId = `qpipe-dlq-reader-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId });
   let printed = 0;
@@ -60,6 +57,7 @@ export async function runDlq({ config, log }: CommandContext, options: DlqOption
   } finally {
     await consumer.disconnect();
     if (ends.size > 0) {
+      const admin = kafka.admin();
       await admin.connect();
       await admin.deleteGroups([groupId]).catch(() => undefined);
       await admin.disconnect();

@@ -286,12 +286,13 @@ export class HiveClient {
       for (;;) {
         const handle = operation;
         const polled = Date.now();
-        let status = await this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+        const poll = () => this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+        let status = await poll();
         // HiveServer2 (Spark's Thrift Server too) sets ERROR before it stores the statement's
         // exception: a poll in between sees ERROR with no message and no SQLSTATE. Ask again.
         for (let retry = 0; status.operationState === errorState && !status.errorMessage && retry < hiveClientDefaults.errorMessageRetries; retry += 1) {
           await this.pause(hiveClientDefaults.errorMessageRetryMs, limit);
-          status = await this.call('GetOperationStatus', (driver) => driver.getOperationStatus({ operationHandle: handle, getProgressUpdate: false }), limit, sql);
+          status = await poll();
         }
         const state = operationStates[status.operationState ?? 6] ?? 'UNKNOWN';
         if (typeof status.hasResultSet === 'boolean') hasResultSet = status.hasResultSet;

@@ -76,13 +76,18 @@ export async function ensureTopics(kafka: Kafka, config: KafkaConfig, replicatio
   }
 }
 
-/** The end offset (the next offset to be written) of each partition of `topic`. */
-export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+/** Each partition of `topic`: its start offset (the oldest kept, `low`) and its end offset (the next to be written, `high`). */
+export async function topicOffsetRanges(kafka: Kafka, topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
+    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => [partition, { low: BigInt(low), high: BigInt(high) }]));
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The end offset (the next offset to be written) of each partition of `topic`. */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
+  return new Map([...(await topicOffsetRanges(kafka, topic))].map(([partition, { high }]) => [partition, high]));
 }

@@ -249,8 +249,9 @@ export class PartitionWriter {
 }
 
 /**
- * Deletes the hidden temporaries of `files` (`.<name>.tmp-<random>` beside each) that a process
- * killed between a putAtomic's upload and its rename left behind.
+ * Deletes the hidden temporaries of `files` (`.<name>.tmp-<random>` beside each) that a worker
+ * before the epoch fence, killed between a putAtomic's upload and its rename, left behind (a fenced
+ * worker's temporaries are in its epoch's workspace, deleted with it).
  */
 async function deleteTemporaries(hdfs: HdfsClient, files: readonly string[]): Promise<void> {
   const byDir = new Map<string, string[]>();

@@ -86,6 +86,14 @@ async function expectNothingLostOrDoubled(topic: string, expectedNext: number): 
   expect([...counts.keys()].filter((offset) => offset >= expectedNext)).toEqual([]);
 }
 
+/** The partition's first owner, through `client`, once offsets 0-9 (hour 01) are durable. */
+async function ownerOfFirstTen(client: HdfsClient, topic: string): Promise<PartitionWriter> {
+  const writer = (await PartitionWriter.recover(client, options(topic), silentLogger)).writer;
+  addEvents(writer, 0, 9, hourOne);
+  expect((await writer.flush(noLetters))?.last).toBe('9');
+  return writer;
+}
+
 const commitOf = async (topic: string) => JSON.parse(await hdfs.readText(streamCommitPath(root, topic, 0))) as { nextOffset: string; epoch?: number; pending?: { files: string[] } };
 
 describe('zombie stream writers are fenced (real HDFS)', () => {
@@ -97,9 +105,7 @@ describe('zombie stream writers are fenced (real HDFS)', () => {
     const topic = 'fence_commit';
     const gated = new GatedHdfs(config.hdfs, silentLogger);
     const commitPath = streamCommitPath(root, topic, 0);
-    const a = (await PartitionWriter.recover(gated, options(topic), silentLogger)).writer;
-    addEvents(a, 0, 9, hourOne);
-    expect((await a.flush(noLetters))?.last).toBe('9');
+    const a = await ownerOfFirstTen(gated, topic);
 
     // A's next flush writes its intent and its hour-02 file, then freezes just before the commit's rename.
     addEvents(a, 10, 19, hourTwo);
@@ -131,9 +137,7 @@ describe('zombie stream writers are fenced (real HDFS)', () => {
     const topic = 'fence_delete';
     const gated = new GatedHdfs(config.hdfs, silentLogger);
     const commitPath = streamCommitPath(root, topic, 0);
-    const a = (await PartitionWriter.recover(hdfs, options(topic), silentLogger)).writer;
-    addEvents(a, 0, 9, hourOne);
-    await a.flush(noLetters);
+    await ownerOfFirstTen(hdfs, topic);
 
     // A crashes inside its flush of 10-19: intent and file written, no commit.
     class CrashBeforeCommit extends HdfsClient {
