@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { decisionActivities } from './decisions';
 import { ingestActivities } from './ingest';
 import { processActivities } from './process';
 import { reportActivities } from './reports';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...smokeActivities(deps),
     ...ingestActivities(deps),
     ...processActivities(deps),
+    ...decisionActivities(deps),
     ...reportActivities(deps),
     ...streamMaintenanceActivities(deps),
     ...warehouseActivities(deps),

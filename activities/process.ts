@@ -20,8 +20,13 @@ import {
   type ManifestFile,
   isBatchId,
   revertsDir,
+  decisionPath,
+  decisionDir,
 } from '../lib/pure/batch';
 import { csvSchema } from '../lib/pure/csv-schema';
+import type { CheckResult, CheckStatus } from '../lib/pure/dq';
+import { batchAuditor } from './audit';
+import { recordDecision } from './decisions';
 import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
 
 /**
@@ -44,6 +49,7 @@ import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
 export const processSteps = [
   'ddl',
   'stage',
+  'audit',
   'rejected_rows',
   'branch_dim',
   'sales_agent_dim',
@@ -58,6 +64,7 @@ export type ProcessStep = (typeof processSteps)[number];
 const committingSteps: ReadonlySet<string> = new Set<ProcessStep>(['rejected_rows', 'branch_dim', 'sales_agent_dim', 'customer_dim', 'product_dim', 'fact']);
 
 export interface ProcessSummary {
+  readonly outcome?: 'published';
   readonly batchId: string;
   readonly hour: LogicalHour;
   /** Non-blank data lines read, per dataset (headers excluded). */
@@ -82,7 +89,22 @@ export interface ProcessSummary {
   readonly duplicateLines: number;
   /** Data-quality warnings over the fact rows written: offline sale with an agent or branch not in its dimension, online sale without a city, a missing or invalid email. */
   readonly warnings: { readonly unknownAgentOrBranch: number; readonly nullCity: number; readonly invalidEmail: number };
+  /** The data-quality checks' verdicts on the batch (dq_results), by status. */
+  readonly checks?: Readonly<Record<CheckStatus, number>>;
 }
+
+/** A batch the audit held: nothing of it is published until `qpipe batch release` (or it is discarded). */
+export interface HeldBatch {
+  readonly outcome: 'held';
+  readonly batchId: string;
+  readonly hour: LogicalHour;
+  readonly heldAt: string;
+  /** The checks that hold it (a breached or broken check of severity fail). */
+  readonly holding: readonly Pick<CheckResult, 'table_name' | 'check_name' | 'status' | 'observed' | 'threshold' | 'failing_rows' | 'message'>[];
+}
+
+/** What processBatch returns: the batch published, or held by its audit. */
+export type ProcessOutcome = ProcessSummary | HeldBatch;
 
 /** The rows of the shared scratch tables (jobs/stage_counts.sql): this batch's per table, and other batches'. */
 interface StageCounts {
@@ -153,9 +175,11 @@ export function processBatchSteps(deps: ActivityDeps, batchId: string, through: 
   return batchProcessor(deps).processBatchSteps(batchId, through);
 }
 
-function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
+function batchProcessor(deps: ActivityDeps) {
+  const { hdfs, hive, config, log } = deps;
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
+  const auditBatch = batchAuditor(deps);
 
   async function readManifest(batchId: string): Promise<BatchManifest> {
     const file = manifestPath(root, batchId);
@@ -202,7 +226,7 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     return queryJobRows<T>(hive, job, params, statementOptions({ ...progress, step }));
   }
 
-  async function runStep(manifest: BatchManifest, step: ProcessStep, progress: Progress): Promise<void> {
+  async function runStep(manifest: BatchManifest, step: ProcessStep, progress: Progress): Promise<HeldBatch | void> {
     const { batchId, hour } = manifest;
     const validFrom = `${hourTimestamp(hour)}Z`; // UTC whatever the session's time zone
     switch (step) {
@@ -226,6 +250,15 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
         }
         return;
       }
+      case 'audit': {
+        const { holding } = await auditBatch(batchId, hour, statementOptions({ ...progress, step }));
+        if (holding.length === 0) return;
+        if (await hdfs.exists(decisionPath(root, 'release', batchId))) {
+          log.warn({ batchId, holding: holding.map((result) => `${result.table_name}.${result.check_name}`) }, 'the audit would hold the batch, but it was released: publishing it');
+          return;
+        }
+        return hold(manifest, holding, progress);
+      }
       case 'rejected_rows':
         return runJob(progress, step, 'rejected_rows', { database, batch_id: batchId, rejected_at: manifest.ingestedAt });
       case 'branch_dim':
@@ -245,7 +278,11 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
    * Runs the steps of a batch in order, after `from.completed` (default: from the first) through
    * `through` (default: all). No marker. Returns the progress of the last step.
    */
-  async function runSteps(manifest: BatchManifest, through: ProcessStep = processSteps[processSteps.length - 1]!, from: Progress = { batchId: manifest.batchId }): Promise<Progress> {
+  async function runSteps(
+    manifest: BatchManifest,
+    through: ProcessStep = processSteps[processSteps.length - 1]!,
+    from: Progress = { batchId: manifest.batchId },
+  ): Promise<{ progress: Progress; held?: HeldBatch }> {
     let progress = from;
     const first = from.completed === undefined ? 0 : processSteps.indexOf(from.completed) + 1;
     const steps = processSteps.slice(first, processSteps.indexOf(through) + 1);
@@ -253,7 +290,8 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     if (first > 0) steps.unshift('ddl');
     for (const step of steps) {
       const started = performance.now();
-      await runStep(manifest, step, progress);
+      const held = await runStep(manifest, step, progress);
+      if (held) return { progress, held };
       // The DDL of a resumed run completes nothing new: its progress stays where the run resumed.
       if (step !== 'ddl' || progress.completed === undefined) {
         progress = { batchId: manifest.batchId, completed: step, stage: scratchSteps.has(step) ? await stageCounts(progress) : progress.stage };
@@ -261,7 +299,23 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
       heartbeat(progress);
       log.info({ batchId: manifest.batchId, step, ms: Math.round(performance.now() - started) }, 'process step done');
     }
-    return progress;
+    return { progress };
+  }
+
+  /** Holds the batch: its marker names the checks that hold it, and batch_decisions records the hold. */
+  async function hold(manifest: BatchManifest, holding: readonly CheckResult[], progress: Progress): Promise<HeldBatch> {
+    const held: HeldBatch = {
+      outcome: 'held',
+      batchId: manifest.batchId,
+      hour: manifest.hour,
+      heldAt: new Date().toISOString(),
+      holding: holding.map(({ table_name, check_name, status, observed, threshold, failing_rows, message }) => ({ table_name, check_name, status, observed, threshold, failing_rows, message })),
+    };
+    const reason = holding.map((result) => `${result.table_name}.${result.check_name} ${result.status} (observed ${result.observed ?? 'none'}, threshold ${result.threshold})`).join('; ');
+    await recordDecision(deps, { batchId: manifest.batchId, decision: 'hold', decidedBy: 'qpipe audit', decidedAt: held.heldAt, reason }, statementOptions({ ...progress, step: 'audit' }));
+    await hdfs.putAtomic(decisionPath(root, 'hold', manifest.batchId), JSON.stringify(held, null, 2) + '\n', { overwrite: true });
+    log.warn({ batchId: manifest.batchId, reason }, 'batch held by its audit: nothing of it is published; release or discard it (qpipe batch release|discard)');
+    return held;
   }
 
   async function stageCounts(progress: Progress): Promise<StageCounts> {
@@ -294,6 +348,7 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   async function summarize(manifest: BatchManifest, progress: Progress): Promise<ProcessSummary> {
     const { batchId, hour } = manifest;
     const [counts] = await queryJob<SummaryRow>(progress, 'summary', 'process_summary', { database, batch_id: batchId });
+    const checks = await queryJob<{ status: CheckStatus; checks: number }>(progress, 'summary', 'dq_batch_counts', { database, batch_id: batchId });
     if (!counts) throw new Error(`jobs/process_summary.sql returned no row for batch ${batchId}`);
     const rejections = await queryJob<{ reason: string; rejected: number }>(progress, 'summary', 'process_rejections', { database, batch_id: batchId });
     const changes = await queryJob<{ transaction_id: string; replaced_batch_id: string | null; transaction_date: string }>(progress, 'summary', 'process_changes', {
@@ -304,6 +359,7 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
       log.warn({ batchId, transactionId: change.transaction_id, replacedBatchId: change.replaced_batch_id, transactionDate: change.transaction_date }, 'transaction replaced by a later version');
     }
     return {
+      outcome: 'published',
       batchId,
       hour,
       rowsRead: { sales_transactions: counts.transaction_lines, branches: counts.branch_lines, sales_agents: counts.sales_agent_lines },
@@ -320,6 +376,7 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
       superseded: counts.fact_superseded,
       duplicateLines: counts.transaction_lines_accepted - counts.transaction_ids,
       warnings: { unknownAgentOrBranch: counts.unknown_agent_or_branch, nullCity: counts.null_city, invalidEmail: counts.invalid_email },
+      checks: { pass: 0, warn: 0, fail: 0, error: 0, ...Object.fromEntries(checks.map((row) => [row.status, Number(row.checks)])) },
     };
   }
 
@@ -334,8 +391,8 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     if (reverting.length > 0) {
       throw ApplicationFailure.nonRetryable(`a revert of batch ${reverting[0]} is unfinished: run qpipe batch revert ${reverting[0]} again before any batch is processed`, contractBroken);
     }
-    // A revert makes earlier batches pending again; one listed before it must wait for them.
-    const done = new Set(processed);
+    // A revert makes earlier batches pending again; one listed before it must wait for them. A discarded batch is done.
+    const done = new Set([...processed, ...(await batchIdsIn(hdfs, decisionDir(root, 'discard')))]);
     const earlier = (await batchIdsIn(hdfs, manifestsDir(root))).filter((other) => other < batchId && !done.has(other));
     if (earlier.length > 0) {
       throw ApplicationFailure.nonRetryable(`batch ${batchId} has an older batch still pending (${earlier[0]}): batches are processed in time order`, contractBroken);
@@ -346,23 +403,32 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
   return {
     /** Committed batches (a manifest) not yet processed (no marker), oldest first. */
     async listPendingBatches(): Promise<string[]> {
-      const processed = new Set(await batchIdsIn(hdfs, processedDir(root)));
-      return (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !processed.has(batchId));
+      const done = new Set([...(await batchIdsIn(hdfs, processedDir(root))), ...(await batchIdsIn(hdfs, decisionDir(root, 'discard')))]);
+      return (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !done.has(batchId));
     },
 
     /**
      * Processes one committed batch into the warehouse and writes its processed marker last. A
      * batch that already has a marker is not touched: its recorded summary is returned.
      */
-    async processBatch(batchId: string): Promise<ProcessSummary> {
+    async processBatch(batchId: string): Promise<ProcessOutcome> {
       const marker = processedPath(root, batchId);
       if (await hdfs.exists(marker)) {
         log.info({ batchId }, 'batch already processed; returning its recorded summary');
         return JSON.parse(await hdfs.readText(marker)) as ProcessSummary;
       }
+      if (isBatchId(batchId) && (await hdfs.exists(decisionPath(root, 'discard', batchId)))) {
+        throw ApplicationFailure.nonRetryable(`batch ${batchId} was discarded: it is never processed`, invalidInput);
+      }
+      const heldMarker = isBatchId(batchId) ? decisionPath(root, 'hold', batchId) : undefined;
+      if (heldMarker && (await hdfs.exists(heldMarker)) && !(await hdfs.exists(decisionPath(root, 'release', batchId)))) {
+        log.warn({ batchId }, 'batch held by its audit: it waits for qpipe batch release or discard, and later batches wait behind it');
+        return JSON.parse(await hdfs.readText(heldMarker)) as HeldBatch;
+      }
       const started = performance.now();
       const manifest = await prepare(batchId);
-      const progress = await runSteps(manifest, undefined, await resumePoint(batchId));
+      const { progress, held } = await runSteps(manifest, undefined, await resumePoint(batchId));
+      if (held) return held;
       const summary = await summarize(manifest, progress);
       await hdfs.putAtomic(marker, JSON.stringify(summary, null, 2) + '\n', { overwrite: true });
       log.info({ ...summary, ms: Math.round(performance.now() - started) }, 'batch processed');
@@ -370,7 +436,8 @@ function batchProcessor({ hdfs, hive, config, log }: ActivityDeps) {
     },
 
     async processBatchSteps(batchId: string, through: ProcessStep): Promise<void> {
-      await runSteps(await prepare(batchId), through);
+      const { held } = await runSteps(await prepare(batchId), through);
+      if (held) throw new Error(`batch ${batchId} was held by its audit`);
     },
   };
 }

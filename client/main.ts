@@ -14,6 +14,7 @@ import { runSql } from './sql';
 import { runStream } from './stream';
 import { runProduce, type ProduceOptions } from './produce';
 import { runDlq, type DlqOptions } from './dlq';
+import { runBatchDecision, runDqChecks, runDqResults, type BatchDecisionOptions, type DqResultsOptions } from './dq';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
 import type { CommandContext } from './context';
@@ -112,6 +113,34 @@ function program(): Command {
     .argument('<batch_id>', 'the batch, YYYY-MM-DDTHH')
     .option('--yes', 'do not ask for confirmation')
     .action((batchId: string, options: { yes?: boolean }) => runBatchRevert(context(), batchId, options));
+  batch
+    .command('release')
+    .description('publish a batch its audit held, whatever its fail checks say; then process the batches that waited behind it')
+    .argument('<batch_id>', 'the held batch, YYYY-MM-DDTHH')
+    .requiredOption('--reason <text>', 'why (recorded in batch_decisions)')
+    .option('--by <name>', 'who decides (default: QPIPE_OPERATOR, else the login name)')
+    .action((batchId: string, options: BatchDecisionOptions) => runBatchDecision(context(), 'release', batchId, options));
+  batch
+    .command('discard')
+    .description('drop an unpublished batch: never processed, its files stay archived and turn `discarded` in ingested_files (a resend is ingested); then process the batches that waited')
+    .argument('<batch_id>', 'the batch, YYYY-MM-DDTHH')
+    .requiredOption('--reason <text>', 'why (recorded in batch_decisions)')
+    .option('--by <name>', 'who decides (default: QPIPE_OPERATOR, else the login name)')
+    .option('--yes', 'do not ask for confirmation')
+    .action((batchId: string, options: BatchDecisionOptions) => runBatchDecision(context(), 'discard', batchId, options));
+
+  const dq = qpipe.command('dq').description('the data-quality checks (checks/<table>.yml) and their results');
+  dq.command('results')
+    .description('every check\'s verdict on each batch (q_dwh.dq_results), newest batch first, failing checks first')
+    .option('--batch <batch_id>', 'one batch (YYYY-MM-DDTHH, or stream:YYYY-MM-DDTHH)')
+    .option('--hour <hour>', 'one logical hour: its batch and its stream maintenance')
+    .option('--limit <n>', 'print at most N rows', positiveInt)
+    .addOption(formatOption())
+    .action((options: DqResultsOptions) => runDqResults(context(), options));
+  dq.command('checks')
+    .description('the declared checks, validated')
+    .addOption(formatOption())
+    .action((options: { format: OutputFormat }) => runDqChecks(context(), options));
 
   qpipe
     .command('warehouse')

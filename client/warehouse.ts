@@ -69,7 +69,7 @@ export async function runHistory({ config, log }: CommandContext, table: string 
 
 /** The workflows that write the warehouse, of this deployment's task queue, running now. */
 async function runningWriters(client: Client, config: Config): Promise<string[]> {
-  const types = ['hourlyBatch', 'batchRevert', 'warehouseMaintenance', 'warehouseMigrate'].map((type) => `'${type}'`).join(', ');
+  const types = ['hourlyBatch', 'batchRevert', 'batchDecision', 'warehouseMaintenance', 'warehouseMigrate'].map((type) => `'${type}'`).join(', ');
   const running: string[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowType IN (${types}) AND ExecutionStatus = 'Running' AND TaskQueue = '${config.temporal.taskQueue}'` })) {
     running.push(`${execution.type} ${execution.workflowId}`);
@@ -89,7 +89,7 @@ async function refuseWhileWriting(config: Config, what: string): Promise<void> {
 }
 
 /** Asks on the terminal; without one (a script), refuses unless `--yes` was given. */
-async function confirm(question: string, yes: boolean | undefined): Promise<void> {
+export async function confirm(question: string, yes: boolean | undefined): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY) throw new QpipeError(`${question} Refused: not on a terminal; pass --yes to confirm`);
   const prompt = createInterface({ input: process.stdin, output: process.stderr });

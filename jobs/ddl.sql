@@ -224,3 +224,45 @@ CREATE TABLE IF NOT EXISTS :database._stage_fact_plan (
   email_missing BOOLEAN
 )
 USING parquet;
+
+-- Data quality (activities/audit.ts): every check's verdict on every batch, a sample of the failing
+-- rows' keys, and the decisions on held batches. A batch's rows are merged by each audit of it.
+CREATE TABLE IF NOT EXISTS :database.dq_results (
+  batch_id STRING,
+  table_name STRING,
+  check_name STRING,
+  check_type STRING,
+  severity STRING,
+  status STRING,
+  observed DOUBLE,
+  threshold STRING,
+  rows_checked BIGINT,
+  failing_rows BIGINT,
+  message STRING,
+  checked_at TIMESTAMP
+)
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+
+CREATE TABLE IF NOT EXISTS :database.dq_failed_rows (
+  batch_id STRING,
+  table_name STRING,
+  check_name STRING,
+  source_file STRING,
+  line_number BIGINT,
+  row_id STRING,
+  value STRING
+)
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');
+
+-- hold (by the audit), release or discard (by an operator): who, when and why.
+CREATE TABLE IF NOT EXISTS :database.batch_decisions (
+  batch_id STRING,
+  decision STRING,
+  decided_by STRING,
+  decided_at TIMESTAMP,
+  reason STRING
+)
+USING delta
+TBLPROPERTIES ('delta.enableDeletionVectors' = 'true');

@@ -23,6 +23,7 @@ export interface Config {
   readonly temporal: TemporalConfig;
   readonly schedules: SchedulesConfig;
   readonly warehouse: WarehouseConfig;
+  readonly dq: DqConfig;
   readonly stream: StreamConfig;
   readonly stack: StackConfig;
 }
@@ -52,6 +53,14 @@ export interface StreamConfig {
   readonly parseThread: boolean;
   /** The zone of event timestamps that carry none, as a fixed UTC offset, `QPIPE_EVENT_SOURCE_UTC_OFFSET` (+00:00), in minutes. */
   readonly sourceOffsetMinutes: number;
+}
+
+/** The data-quality checks (README, "Data-quality checks"). */
+export interface DqConfig {
+  /** The check files, one `<table>.yml` per table, `QPIPE_CHECKS_DIR` (`<home>/checks`). */
+  readonly checksDir: string;
+  /** Failing rows' keys kept per check and batch in `dq_failed_rows`, `QPIPE_DQ_SAMPLE_ROWS` (20). */
+  readonly sampleRows: number;
 }
 
 /** The Delta warehouse's upkeep (the daily warehouse maintenance). */
@@ -269,6 +278,10 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
     warehouse: {
       vacuumRetentionHours: read.nonNegativeInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
       optimizeFileBytes: read.positiveInt('QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB', 128) * 1024 * 1024,
+    },
+    dq: {
+      checksDir: read.path('QPIPE_CHECKS_DIR', 'checks', home),
+      sampleRows: read.positiveInt('QPIPE_DQ_SAMPLE_ROWS', 20),
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

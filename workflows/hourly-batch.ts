@@ -1,7 +1,7 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { IngestSummary } from '../activities/ingest';
-import type { ProcessSummary } from '../activities/process';
+import type { HeldBatch, ProcessSummary } from '../activities/process';
 import type { LogicalHour } from '../lib/pure/batch';
 import { batchLaneOf } from '../lib/pure/slots';
 import { slotHour } from './scheduled';
@@ -32,6 +32,27 @@ export interface HourlyBatchResult {
   readonly ingest: IngestSummary;
   /** Every batch this run processed, in batch order (its own, and any earlier one left unprocessed). */
   readonly processed: readonly ProcessSummary[];
+  /** The batch its audit held, if one was: it and every later batch wait for `qpipe batch release|discard`. */
+  readonly held?: HeldBatch;
+}
+
+/**
+ * Processes every committed batch not yet in the warehouse, oldest first, until one is held by its
+ * audit: the later ones wait behind it (the type-2 dimensions are built in time order).
+ */
+export async function processPending(): Promise<{ processed: ProcessSummary[]; held?: HeldBatch }> {
+  const { listPendingBatches, processBatch } = batchActivities();
+  const pending = await listPendingBatches();
+  const processed: ProcessSummary[] = [];
+  for (const batchId of pending) {
+    const outcome = await processBatch(batchId);
+    if (outcome.outcome === 'held') {
+      log.warn('batch held by its audit; later batches wait behind it', { batchId, waiting: pending.length - processed.length - 1 });
+      return { processed, held: outcome };
+    }
+    processed.push(outcome);
+  }
+  return { processed };
 }
 
 /**
@@ -40,15 +61,11 @@ export interface HourlyBatchResult {
  */
 export async function hourlyBatch(input: HourlyBatchInput): Promise<HourlyBatchResult> {
   const hour = slotHour(input.hour);
-  const { ingestLanding, listPendingBatches, processBatch } = batchActivities();
+  const { ingestLanding } = batchActivities();
   const ingest = await ingestLanding(hour);
-  const pending = await listPendingBatches();
-  const processed: ProcessSummary[] = [];
-  for (const batchId of pending) {
-    processed.push(await processBatch(batchId));
-  }
-  log.info('hourly batch done', { hour, ingested: ingest.ingested, processed: processed.length });
-  return { hour, ingest, processed };
+  const { processed, held } = await processPending();
+  log.info('hourly batch done', { hour, ingested: ingest.ingested, processed: processed.length, held: held?.batchId });
+  return { hour, ingest, processed, ...(held ? { held } : {}) };
 }
 
 export const hourlyBatchWorkflowId = (hour: LogicalHour) => `hourly-batch-${hour}`;

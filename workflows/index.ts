@@ -1,4 +1,5 @@
 // The worker's workflowsPath: re-exports only.
+export { batchDecision } from './batch-decision';
 export { batchRevert } from './batch-revert';
 export { dailyDump } from './daily-dump';
 export { hourlyBatch } from './hourly-batch';

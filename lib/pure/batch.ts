@@ -127,3 +127,26 @@ export const revertsDir = (root: string) => `${root}/raw/_reverts`;
 export const revertPath = (root: string, batchId: string) => `${revertsDir(root)}/${batchId}.json`;
 export const ingestedFilesDir = (root: string) => `${root}/meta/ingested_files`;
 export const ingestedFilesPath = (root: string, batchId: string) => `${ingestedFilesDir(root)}/batch_id=${batchId}/files.json`;
+
+/**
+ * Decisions on a batch the audit held (write, audit, publish), each a marker written once:
+ * `_held/<batch>.json` (the audit held it: the failing checks), `_released/<batch>.json` (an operator
+ * publishes it anyway), `_discarded/<batch>.json` (an operator dropped it: never processed).
+ */
+export const batchDecisions = ['hold', 'release', 'discard'] as const;
+export type BatchDecision = (typeof batchDecisions)[number];
+const decisionDirs: Record<BatchDecision, string> = { hold: '_held', release: '_released', discard: '_discarded' };
+export const decisionDir = (root: string, decision: BatchDecision) => `${root}/raw/${decisionDirs[decision]}`;
+export const decisionPath = (root: string, decision: BatchDecision, batchId: string) => `${decisionDir(root, decision)}/${batchId}.json`;
+
+/** What a decision marker (and its batch_decisions row) records: who, when, why. */
+export interface DecisionRecord {
+  readonly batchId: string;
+  readonly decision: BatchDecision;
+  readonly decidedBy: string;
+  readonly decidedAt: string;
+  readonly reason: string;
+}
+
+/** Where the audit stages a batch's results as JSON lines for their MERGE (a `stream:<hour>` id spelled without its colon). */
+export const dqStagingDir = (root: string, batchId: string) => `${root}/meta/dq/batch_id=${batchId.replace(/:/g, '_')}`;

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ActivityDeps } from '../../activities/deps';
-import { processActivities } from '../../activities/process';
+import { processActivities, type ProcessSummary } from '../../activities/process';
 import { warehouseActivities } from '../../activities/warehouse';
 import type { Config } from '../../lib/config';
 import { HdfsClient } from '../../lib/hdfs-client';
@@ -30,13 +30,22 @@ export function testWarehouse(config: Config) {
   const hive = new HiveClient(config.hive, silentLogger);
   const deps: ActivityDeps = { config, hdfs, hive, log: silentLogger };
   const db = config.hive.database;
+  const processing = processActivities(deps);
   return {
     config,
     hdfs,
     hive,
     deps,
     db,
-    ...processActivities(deps),
+    ...processing,
+    /** processBatch's outcome, held or published. */
+    processOutcome: processing.processBatch,
+    /** processBatch of a batch expected to be published: a held batch fails the test with its checks. */
+    async processBatch(batchId: string): Promise<ProcessSummary> {
+      const outcome = await processing.processBatch(batchId);
+      if (outcome.outcome === 'held') throw new Error(`batch ${batchId} was held by its audit: ${JSON.stringify(outcome.holding)}`);
+      return outcome;
+    },
     ...warehouseActivities(deps),
     query: async (sql: string): Promise<Row[]> => (await hive.query(sql)).rows,
     /** Every row of the tables (default: every Delta table), sorted: two equal snapshots mean identical table contents. */

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { IngestSummary } from '../../activities/ingest';
-import type { ProcessSummary } from '../../activities/process';
+import type { HeldBatch, ProcessSummary } from '../../activities/process';
 import { batchLaneOf } from '../../lib/pure/slots';
 import { hourlyBatch } from '../../workflows';
 import { createTimeSkippingEnv, workflowsPath } from '../helpers/temporal';
@@ -93,6 +93,32 @@ describe('hourlyBatch workflow', () => {
     );
     expect(attempts).toBe(4);
     expect(result.processed).toHaveLength(1);
+  });
+
+  it('stops at a batch its audit held: the later batches wait, and the run ends normally reporting it', async () => {
+    const calls: string[] = [];
+    const held: HeldBatch = {
+      outcome: 'held',
+      batchId: '2026-11-23T15',
+      hour: '2026-11-23T15',
+      heldAt: '2026-11-23T16:05:30.000Z',
+      holding: [{ table_name: 'sales_transactions_fact', check_name: 'reject_rate', status: 'fail', observed: 0.7, threshold: 'rejected / read ≤ 0.5', failing_rows: 70, message: null }],
+    };
+    const result = await run(
+      {
+        ingestLanding: async (hour) => ingestOf(hour),
+        listPendingBatches: async () => ['2026-11-23T14', '2026-11-23T15', '2026-11-23T16'],
+        async processBatch(batchId) {
+          calls.push(batchId);
+          return batchId === held.batchId ? held : processedOf(batchId);
+        },
+      },
+      '2026-11-23T16',
+      'held',
+    );
+    expect(calls).toEqual(['2026-11-23T14', '2026-11-23T15']);
+    expect(result.processed.map((batch) => batch.batchId)).toEqual(['2026-11-23T14']);
+    expect(result.held).toEqual(held);
   });
 
   it('fails at once, without retries, on a broken contract such as a missing table', async () => {

@@ -1,0 +1,145 @@
+import type { ActivityDeps } from './deps';
+import { HiveError } from '../lib/errors';
+import { loadChecks } from '../lib/dq-checks';
+import { executeJob, queryJob } from '../lib/jobs';
+import { addHours, dqStagingDir, hourTimestamp, type LogicalHour } from '../lib/pure/batch';
+import { auditedTables, customCheckSql, errorResult, evaluate, holds, measureSql, sampleSql, type CheckResult, type HistoryPoint, type Measures } from '../lib/pure/dq';
+import { isDeterministicSqlState } from '../lib/pure/failures';
+import { renderSql, sqlIdentifier } from '../lib/pure/sql';
+import type { StatementOptions } from '../lib/hive-client';
+import { commitSettings } from '../lib/pure/delta';
+
+/** One failing row's keys, as dq_failed_rows stores it. */
+interface FailedRow {
+  readonly table_name: string;
+  readonly check_name: string;
+  readonly source_file: string | null;
+  readonly line_number: number | null;
+  readonly row_id: string | null;
+  readonly value: string | null;
+}
+
+export interface AuditOutcome {
+  readonly results: readonly CheckResult[];
+  /** The results that hold the batch (a breached or broken check of severity fail). */
+  readonly holding: readonly CheckResult[];
+}
+
+/**
+ * The audit of write-audit-publish: measures a batch's staged rows with every declared check
+ * (`checks/*.yml`, reread at each audit), records each verdict in `dq_results` and up to
+ * `QPIPE_DQ_SAMPLE_ROWS` failing rows' keys per check in `dq_failed_rows` (one MERGE each, from JSON
+ * lines staged on HDFS: a rerun commits nothing), and says which results hold the batch.
+ *
+ * A check whose query Spark refuses (a custom SQL check with a typo) is recorded as `error`; one of
+ * severity fail holds the batch, as a check that cannot say yes must not publish. Other failures
+ * (the Thrift Server away) throw, and the activity retries.
+ */
+export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
+  const database = sqlIdentifier(config.hive.database);
+  const limit = config.dq.sampleRows;
+
+  return async function auditBatch(batchId: string, hour: LogicalHour, options: StatementOptions, step = 'audit'): Promise<AuditOutcome> {
+    const checks = loadChecks(config.dq.checksDir);
+    const params = { database, batch_id: batchId };
+    const run = <T>(sql: string) => hive.query<T>(renderSql(sql, params), options).then((result) => result.rows);
+    const history = await historyOf(batchId, options);
+    const hourEnd = hourTimestamp(addHours(hour, 1));
+    const results: CheckResult[] = [];
+    const failedRows: FailedRow[] = [];
+
+    for (const table of auditedTables) {
+      const tableChecks = checks.filter((check) => check.table === table);
+      if (tableChecks.length === 0) continue;
+      const measured = tableChecks.filter((check) => check.type !== 'sql');
+      let measures: Measures | undefined;
+      try {
+        const [row] = await run<Record<string, number | null>>(measureSql(table, measured, hourEnd));
+        if (!row) throw new Error(`the audit query of ${table} returned no row`);
+        measures = {
+          rows: Number(row.rows),
+          linesRead: Number(row.lines_read),
+          linesRejected: Number(row.lines_rejected),
+          failing: Object.fromEntries(measured.map((check, index) => [check.name, row[`c${index}`] === null ? null : Number(row[`c${index}`])])),
+        };
+      } catch (error) {
+        if (!refused(error)) throw error;
+        for (const check of measured) results.push(errorResult(check, batchId, (error as Error).message));
+      }
+      if (measures) {
+        const verdicts = measured.map((check) => evaluate(check, batchId, measures, measures.failing[check.name] ?? null, history.get(`${table}\u0000${check.name}`)));
+        results.push(...verdicts);
+        const sampled = verdicts.flatMap((verdict, index) => (verdict.status !== 'pass' && verdict.failing_rows > 0 ? [index] : []));
+        if (sampled.length > 0) {
+          const rows = await run<{ check_index: number } & Omit<FailedRow, 'table_name' | 'check_name'>>(sampleSql(table, measured, sampled, limit));
+          for (const row of rows) failedRows.push(failedRow(table, measured[Number(row.check_index)]!.name, row));
+        }
+      }
+      for (const check of tableChecks.filter((candidate) => candidate.type === 'sql')) {
+        const sql = customCheckSql(check, limit);
+        try {
+          const [count] = await run<{ failing: number }>(sql.count);
+          const verdict = evaluate(check, batchId, measures ?? { rows: 0, linesRead: 0, linesRejected: 0, failing: {} }, Number(count?.failing ?? 0));
+          results.push(verdict);
+          if (verdict.status !== 'pass' && verdict.failing_rows > 0) {
+            for (const row of await run<Omit<FailedRow, 'table_name' | 'check_name'>>(sql.sample)) failedRows.push(failedRow(table, check.name, row));
+          }
+        } catch (error) {
+          if (!refused(error)) throw error;
+          results.push(errorResult(check, batchId, (error as Error).message));
+        }
+      }
+    }
+
+    await record(batchId, results, failedRows, options, step);
+    const holding = results.filter(holds);
+    const counts = Object.fromEntries(['pass', 'warn', 'fail', 'error'].map((status) => [status, results.filter((result) => result.status === status).length]));
+    log.info({ batchId, checks: results.length, ...counts, holding: holding.map((result) => `${result.table_name}.${result.check_name}`) }, 'batch audited');
+    for (const result of results.filter((candidate) => candidate.status !== 'pass')) {
+      log.warn({ batchId, table: result.table_name, check: result.check_name, status: result.status, observed: result.observed, threshold: result.threshold, failingRows: result.failing_rows, message: result.message }, 'data-quality check not passed');
+    }
+    return { results, holding };
+  };
+
+  /** Earlier batches' rows per row_count_change check (`table\0check`), newest first. */
+  async function historyOf(batchId: string, options: StatementOptions): Promise<Map<string, HistoryPoint[]>> {
+    const rows = await queryJob<{ table_name: string; check_name: string; batch_id: string; rows_checked: number }>(hive, 'dq_history', { database, batch_id: batchId }, options);
+    return rows.reduce((history, row) => {
+      const key = `${row.table_name}\u0000${row.check_name}`;
+      history.set(key, [...(history.get(key) ?? []), { batch_id: row.batch_id, rows_checked: Number(row.rows_checked) }]);
+      return history;
+    }, new Map<string, HistoryPoint[]>());
+  }
+
+  async function record(batchId: string, results: readonly CheckResult[], failedRows: readonly FailedRow[], options: StatementOptions, step: string): Promise<void> {
+    const dir = dqStagingDir(config.hdfs.root, batchId);
+    const checkedAt = new Date().toISOString();
+    const lines = (rows: readonly object[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+    const unique = [...new Map(failedRows.map((row) => [JSON.stringify([row.table_name, row.check_name, row.source_file, row.line_number]), row])).values()];
+    await hdfs.putAtomic(`${dir}/results.json`, lines(results.map(({ batch_id: _batch, ...result }) => ({ ...result, checked_at: checkedAt }))), { overwrite: true });
+    await hdfs.putAtomic(`${dir}/failed_rows.json`, unique.length === 0 ? '' : lines(unique), { overwrite: true });
+    await executeJob(
+      hive,
+      'dq_results',
+      { database, batch_id: batchId, results_path: `${dir}/results.json`, failed_rows_path: `${dir}/failed_rows.json` },
+      { ...options, settings: commitSettings({ kind: 'batch', batch_id: batchId, step }) },
+    );
+  }
+}
+
+function failedRow(table: string, check: string, row: Omit<FailedRow, 'table_name' | 'check_name'>): FailedRow {
+  return {
+    table_name: table,
+    check_name: check,
+    source_file: row.source_file ?? null,
+    line_number: row.line_number === null || row.line_number === undefined ? null : Number(row.line_number),
+    row_id: row.row_id ?? null,
+    value: row.value === null || row.value === undefined ? null : String(row.value).slice(0, 1000),
+  };
+}
+
+/** Whether Spark refused a statement for a reason its rerun meets again (the check, not the service, is broken). */
+function refused(error: unknown): boolean {
+  return error instanceof HiveError && isDeterministicSqlState(error.sqlState);
+}
+

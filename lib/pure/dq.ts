@@ -1,0 +1,431 @@
+/**
+ * Data-quality checks as data (`checks/<table>.yml`): their vocabulary (SodaCL's and dbt's), the
+ * validation of a check file, the SQL that measures a batch's staged rows, and the verdict of each
+ * check. Pure: the activity (activities/audit.ts) runs the SQL and records the results.
+ *
+ * A batch is audited after its stage step, before anything reaches the star tables (write, audit,
+ * publish): a check of severity `fail` that is breached holds the batch.
+ */
+import { sqlString } from './sql';
+
+export const checkTypes = [
+  'row_count',
+  'not_null',
+  'unique',
+  'accepted_values',
+  'range',
+  'relationships',
+  'freshness',
+  'reject_rate',
+  'row_count_change',
+  'sql',
+] as const;
+export type CheckType = (typeof checkTypes)[number];
+
+export const severities = ['warn', 'fail'] as const;
+export type Severity = (typeof severities)[number];
+
+export const checkStatuses = ['pass', 'warn', 'fail', 'error'] as const;
+export type CheckStatus = (typeof checkStatuses)[number];
+
+/** The tables a batch's checks may name, with the staged rows they are measured on. */
+export const auditedTables = ['sales_transactions_fact', 'customer_dim', 'product_dim', 'sales_agent_dim', 'branch_dim'] as const;
+export type AuditedTable = (typeof auditedTables)[number];
+
+/** One declared check, validated. */
+export interface Check {
+  readonly table: AuditedTable;
+  readonly name: string;
+  readonly type: CheckType;
+  readonly severity: Severity;
+  readonly description?: string;
+  /** not_null, unique, accepted_values, range, relationships, freshness. */
+  readonly column?: string;
+  /** accepted_values. */
+  readonly values?: readonly string[];
+  /** row_count (rows), range (the column's value), reject_rate (the rate: max). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Row checks: the failing rows allowed (default 0), and/or their share of the rows checked. */
+  readonly maxFailing?: number;
+  readonly maxRate?: number;
+  /** relationships: the dimension and its column. */
+  readonly to?: AuditedTable;
+  readonly field?: string;
+  /** freshness: the newest value may be this many hours before the end of the batch's hour. */
+  readonly maxAgeHours?: number;
+  /** row_count_change: bounds of rows / median of the last `last` batches, once `minHistory` of them exist. */
+  readonly minRatio?: number;
+  readonly maxRatio?: number;
+  readonly last?: number;
+  readonly minHistory?: number;
+  /** sql: a query returning the failing rows of `{{rows}}` (with their source_file and line_number). */
+  readonly query?: string;
+}
+
+/** A check file's problem, naming the file and the check. */
+export class CheckFileError extends Error {}
+
+/** The staged rows of each table (of one batch): where each table's checks look, and the id printed for a failing row. */
+const relations: Record<AuditedTable, { readonly stage: string; readonly id: string; readonly columns: readonly string[] }> = {
+  sales_transactions_fact: {
+    stage: '_stage_transactions',
+    id: 'transaction_id',
+    columns: [
+      'transaction_id', 'transaction_date', 'customer_id', 'sales_agent_id', 'branch_id', 'product_id', 'offer_number', 'discount_percentage', 'units',
+      'unit_price', 'total_paid_price', 'is_online', 'payment_method', 'shipping_street', 'shipping_city', 'shipping_state', 'shipping_postal_code',
+    ],
+  },
+  customer_dim: { stage: '_stage_transactions', id: 'customer_id', columns: ['customer_id', 'first_name', 'last_name', 'email'] },
+  product_dim: { stage: '_stage_transactions', id: 'product_id', columns: ['product_id', 'product_name', 'product_category'] },
+  sales_agent_dim: { stage: '_stage_sales_agents', id: 'sales_agent_id', columns: ['sales_agent_id', 'name', 'hire_date'] },
+  branch_dim: { stage: '_stage_branches', id: 'branch_id', columns: ['branch_id', 'location', 'establish_date', 'class'] },
+};
+
+/** The columns a table's checks may name (the staged rows', with the star table's names). */
+export const checkableColumns = (table: AuditedTable): readonly string[] => relations[table].columns;
+
+const keysOf: Record<CheckType, readonly string[]> = {
+  row_count: ['min', 'max'],
+  not_null: ['column', 'max_failing', 'max_rate'],
+  unique: ['column', 'max_failing', 'max_rate'],
+  accepted_values: ['column', 'values', 'max_failing', 'max_rate'],
+  range: ['column', 'min', 'max', 'max_failing', 'max_rate'],
+  relationships: ['column', 'to', 'field', 'max_failing', 'max_rate'],
+  freshness: ['column', 'max_age_hours'],
+  reject_rate: ['max'],
+  row_count_change: ['min_ratio', 'max_ratio', 'last', 'min_history'],
+  sql: ['query', 'max_failing', 'max_rate'],
+};
+const commonKeys = ['name', 'type', 'severity', 'description'];
+
+/**
+ * The checks of one parsed check file (`{ table, checks: [...] }`), validated: every problem is a
+ * CheckFileError that names the file, the check and the key.
+ */
+export function parseCheckFile(file: string, document: unknown): Check[] {
+  const fail = (why: string): never => {
+    throw new CheckFileError(`${file}: ${why}`);
+  };
+  if (!isObject(document)) return fail('expected a mapping with `table` and `checks`');
+  const unknownTop = Object.keys(document).filter((key) => key !== 'table' && key !== 'checks');
+  if (unknownTop.length > 0) fail(`unknown key ${unknownTop.join(', ')}`);
+  const table = document.table;
+  if (typeof table !== 'string' || !(auditedTables as readonly string[]).includes(table)) fail(`table must be one of ${auditedTables.join(', ')}`);
+  const checksValue = document.checks;
+  if (!Array.isArray(checksValue)) return fail('`checks` must be a list');
+  const names = new Set<string>();
+  return checksValue.map((raw: unknown, index: number) => {
+    const where = (name?: unknown) => `check ${typeof name === 'string' ? `"${name}"` : `#${index + 1}`}`;
+    if (!isObject(raw)) return fail(`${where()} is not a mapping`);
+    const name = raw.name;
+    if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) fail(`${where(name)}: name must be lower_snake_case`);
+    if (names.has(name as string)) fail(`${where(name)}: the name is used twice`);
+    names.add(name as string);
+    const bad = (why: string): never => fail(`${where(name)}: ${why}`);
+    const type = raw.type as CheckType;
+    if (!checkTypes.includes(type)) bad(`type must be one of ${checkTypes.join(', ')}`);
+    const severity = raw.severity as Severity;
+    if (!severities.includes(severity)) bad('severity must be warn or fail');
+    const unknown = Object.keys(raw).filter((key) => !commonKeys.includes(key) && !keysOf[type].includes(key));
+    if (unknown.length > 0) bad(`unknown key ${unknown.join(', ')} for type ${type}`);
+    const number = (key: string, { integer = false, min = -Infinity } = {}): number | undefined => {
+      const value = raw[key];
+      if (value === undefined) return undefined;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) bad(`${key} must be ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}`);
+      return value as number;
+    };
+    const column = (key: string, of: AuditedTable): string => {
+      const value = raw[key];
+      if (typeof value !== 'string' || !checkableColumns(of).includes(value)) bad(`${key} must be a column of ${of}'s staged rows: ${checkableColumns(of).join(', ')}`);
+      return value as string;
+    };
+    const description = raw.description;
+    if (description !== undefined && typeof description !== 'string') bad('description must be text');
+    const check: Check = {
+      table: table as AuditedTable,
+      name: name as string,
+      type,
+      severity,
+      ...(description ? { description: description as string } : {}),
+    };
+    const maxFailing = number('max_failing', { integer: true, min: 0 });
+    const maxRate = number('max_rate', { min: 0 });
+    const rowLimits = { ...(maxFailing !== undefined ? { maxFailing } : {}), ...(maxRate !== undefined ? { maxRate } : {}) };
+    switch (type) {
+      case 'row_count': {
+        const min = number('min', { integer: true, min: 0 });
+        const max = number('max', { integer: true, min: 0 });
+        if (min === undefined && max === undefined) bad('row_count needs min or max');
+        return { ...check, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+      }
+      case 'not_null':
+      case 'unique':
+        return { ...check, column: column('column', check.table), ...rowLimits };
+      case 'accepted_values': {
+        const values = raw.values;
+        if (!Array.isArray(values) || values.length === 0 || !values.every((value) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+          bad('values must be a non-empty list of texts or numbers');
+        }
+        return { ...check, column: column('column', check.table), values: (values as unknown[]).map(String), ...rowLimits };
+      }
+      case 'range': {
+        const min = number('min');
+        const max = number('max');
+        if (min === undefined && max === undefined) bad('range needs min or max');
+        return { ...check, column: column('column', check.table), ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...rowLimits };
+      }
+      case 'relationships': {
+        const to = raw.to as AuditedTable;
+        if (!auditedTables.includes(to) || to === check.table) bad(`to must be another of ${auditedTables.join(', ')}`);
+        return { ...check, column: column('column', check.table), to, field: column('field', to), ...rowLimits };
+      }
+      case 'freshness': {
+        const maxAgeHours = number('max_age_hours', { min: 0 });
+        if (maxAgeHours === undefined) bad('freshness needs max_age_hours');
+        return { ...check, column: column('column', check.table), maxAgeHours };
+      }
+      case 'reject_rate': {
+        const max = number('max', { min: 0 });
+        if (max === undefined || max > 1) bad('reject_rate needs max, a rate from 0 to 1');
+        return { ...check, max };
+      }
+      case 'row_count_change': {
+        const minRatio = number('min_ratio', { min: 0 });
+        const maxRatio = number('max_ratio', { min: 0 });
+        if (minRatio === undefined && maxRatio === undefined) bad('row_count_change needs min_ratio or max_ratio');
+        const last = number('last', { integer: true, min: 1 }) ?? 10;
+        const minHistory = number('min_history', { integer: true, min: 1 }) ?? 3;
+        if (minHistory > last) bad('min_history must not exceed last');
+        return { ...check, ...(minRatio !== undefined ? { minRatio } : {}), ...(maxRatio !== undefined ? { maxRatio } : {}), last, minHistory };
+      }
+      case 'sql': {
+        const query = raw.query;
+        if (typeof query !== 'string' || !query.includes('{{rows}}')) bad('query must be a SELECT over {{rows}} returning the failing rows');
+        if ((query as string).includes(';')) bad('query must be one statement (no `;`)');
+        return { ...check, query: (query as string).trim(), ...rowLimits };
+      }
+    }
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a table's checks measured, from the audit query's one row. */
+export interface Measures {
+  /** Rows the table's checks looked at (its accepted staged rows). */
+  readonly rows: number;
+  /** Lines read and rejected (all the staged lines behind the table). */
+  readonly linesRead: number;
+  readonly linesRejected: number;
+  /** Per check name: failing rows (row checks), or the newest value's age in hours (freshness). */
+  readonly failing: Readonly<Record<string, number | null>>;
+}
+
+/** The staged rows of a table in one batch, as SQL (`:database`, `:batch_id` left for renderSql). */
+function stagedRows(table: AuditedTable, accepted: boolean): string {
+  return `SELECT * FROM :database.${relations[table].stage} WHERE batch_id = :batch_id${accepted ? ' AND reason IS NULL' : ''}`;
+}
+
+const quoted = (column: string) => `\`${column}\``;
+const alias = (index: number) => `c${index}`;
+
+/**
+ * The audit's measuring query of one table's checks (all but sql): one row with `rows`,
+ * `lines_read`, `lines_rejected` and per check `c<i>` (its index in `checks`). One scan of the
+ * staged rows, with a left join per relationship and a window per unique check.
+ */
+export function measureSql(table: AuditedTable, checks: readonly Check[], hourEnd: string): string {
+  const { ctes, predicates } = checkedRows(table, checks);
+  const columns = checks.map((check, index) => {
+    if (check.type === 'freshness') {
+      return `(unix_timestamp(TIMESTAMP ${sqlString(hourEnd)}) - unix_timestamp(CAST(max(${quoted(check.column!)}) AS TIMESTAMP))) / 3600.0 AS ${alias(index)}`;
+    }
+    const predicate = predicates.get(index);
+    return `${predicate ? `count_if(${predicate})` : 'CAST(NULL AS BIGINT)'} AS ${alias(index)}`;
+  });
+  return [
+    `WITH ${ctes.join(',\n')}`,
+    `SELECT count(*) AS rows, (SELECT count(*) FROM lines) AS lines_read, (SELECT count_if(reason IS NOT NULL) FROM lines) AS lines_rejected${columns.map((column) => `,\n  ${column}`).join('')}`,
+    'FROM checked',
+  ].join('\n');
+}
+
+/**
+ * The failing rows' keys of the given checks (by index in `checks`), up to `limit` each, first in
+ * file and line order: `check_index, source_file, line_number, row_id, value`.
+ */
+export function sampleSql(table: AuditedTable, checks: readonly Check[], indexes: readonly number[], limit: number): string {
+  const { ctes, predicates } = checkedRows(table, checks);
+  const id = quoted(relations[table].id);
+  const parts = indexes.map((index) => {
+    const check = checks[index]!;
+    const value = check.type === 'reject_rate' ? 'reason' : check.column ? `CAST(${quoted(check.column)} AS STRING)` : 'CAST(NULL AS STRING)';
+    const from = check.type === 'reject_rate' ? 'lines' : 'checked';
+    const where = check.type === 'reject_rate' ? 'reason IS NOT NULL' : predicates.get(index);
+    if (!where) throw new RangeError(`check ${check.name} (${check.type}) has no failing rows to sample`);
+    return `SELECT * FROM (SELECT ${index} AS check_index, source_file, line_number, CAST(${id} AS STRING) AS row_id, ${value} AS value FROM ${from} WHERE ${where} ORDER BY file_seq, line_number LIMIT ${limit})`;
+  });
+  return `WITH ${ctes.join(',\n')}\n${parts.join('\nUNION ALL\n')}`;
+}
+
+/** The sql check's two queries: its failing rows' count, and a sample of them. */
+export function customCheckSql(check: Check, limit: number): { count: string; sample: string } {
+  const rows = `(${stagedRows(check.table, true)})`;
+  const query = check.query!.split('{{rows}}').join(rows);
+  const id = quoted(relations[check.table].id);
+  return {
+    count: `SELECT count(*) AS failing FROM (${query}) AS failing_rows`,
+    sample: `SELECT source_file, line_number, CAST(${id} AS STRING) AS row_id, CAST(NULL AS STRING) AS value FROM (${query}) AS failing_rows ORDER BY source_file, line_number LIMIT ${limit}`,
+  };
+}
+
+/** The CTEs `lines` (every staged line), `rows` (accepted) and `checked` (with the unique and relationship helpers), and each row check's failing predicate. */
+function checkedRows(table: AuditedTable, checks: readonly Check[]): { ctes: string[]; predicates: Map<number, string> } {
+  const ctes = [`lines AS (${stagedRows(table, false)})`, `rows AS (SELECT * FROM lines WHERE reason IS NULL)`];
+  const extras: string[] = [];
+  const joins: string[] = [];
+  const predicates = new Map<number, string>();
+  checks.forEach((check, index) => {
+    const column = check.column ? `rows.${quoted(check.column)}` : '';
+    switch (check.type) {
+      case 'not_null':
+        predicates.set(index, `${quoted(check.column!)} IS NULL`);
+        return;
+      case 'unique':
+        extras.push(`count(*) OVER (PARTITION BY ${column}) AS dup_${index}`);
+        predicates.set(index, `${quoted(check.column!)} IS NOT NULL AND dup_${index} > 1`);
+        return;
+      case 'accepted_values':
+        predicates.set(index, `${quoted(check.column!)} IS NOT NULL AND CAST(${quoted(check.column!)} AS STRING) NOT IN (${check.values!.map(sqlString).join(', ')})`);
+        return;
+      case 'range': {
+        const out = [check.min !== undefined ? `${quoted(check.column!)} < ${check.min}` : '', check.max !== undefined ? `${quoted(check.column!)} > ${check.max}` : ''].filter(Boolean);
+        predicates.set(index, `(${out.join(' OR ')})`);
+        return;
+      }
+      case 'relationships': {
+        const field = quoted(check.field!);
+        ctes.push(`ref_${index} AS (SELECT DISTINCT ${field} AS k FROM (SELECT ${field} FROM :database.${check.to!} UNION ALL SELECT ${field} FROM (${stagedRows(check.to!, true)})))`);
+        joins.push(`LEFT JOIN ref_${index} ON ${column} = ref_${index}.k`);
+        extras.push(`ref_${index}.k AS ref_${index}`);
+        predicates.set(index, `${quoted(check.column!)} IS NOT NULL AND ref_${index} IS NULL`);
+        return;
+      }
+      case 'reject_rate':
+        predicates.set(index, 'FALSE');
+        return;
+      default:
+        return;
+    }
+  });
+  ctes.push(`checked AS (SELECT rows.*${extras.map((extra) => `, ${extra}`).join('')} FROM rows${joins.map((join) => ` ${join}`).join('')})`);
+  return { ctes, predicates };
+}
+
+/** One check's verdict on one batch: a row of `dq_results`. */
+export interface CheckResult {
+  readonly batch_id: string;
+  readonly table_name: string;
+  readonly check_name: string;
+  readonly check_type: CheckType;
+  readonly severity: Severity;
+  readonly status: CheckStatus;
+  /** The measured value the threshold is about (a count, a rate, a ratio, hours); null when there was none. */
+  readonly observed: number | null;
+  /** The threshold in words: `≤ 0.5`, `0.2–5 × median of 10`. */
+  readonly threshold: string;
+  readonly rows_checked: number;
+  readonly failing_rows: number;
+  /** Why an error, or a note (too little history). */
+  readonly message: string | null;
+}
+
+/** A row-count history entry: an earlier batch's rows for a row_count_change check. */
+export interface HistoryPoint {
+  readonly batch_id: string;
+  readonly rows_checked: number;
+}
+
+/** The median of numbers (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('the median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const bounds = (min: number | undefined, max: number | undefined, unit = '') =>
+  min !== undefined && max !== undefined ? `${min}–${max}${unit}` : min !== undefined ? `≥ ${min}${unit}` : `≤ ${max}${unit}`;
+
+/**
+ * The verdict of one check from what was measured: `failing` is the check's own figure (failing
+ * rows, or hours for freshness), `history` the earlier batches' rows for row_count_change (newest
+ * first). A breach takes the check's severity as its status.
+ */
+export function evaluate(check: Check, batchId: string, measures: Measures, failing: number | null, history: readonly HistoryPoint[] = []): CheckResult {
+  const base = { batch_id: batchId, table_name: check.table, check_name: check.name, check_type: check.type, severity: check.severity, rows_checked: measures.rows, message: null };
+  const verdict = (breached: boolean, observed: number | null, threshold: string, failingRows: number, message: string | null = null): CheckResult => ({
+    ...base,
+    status: breached ? check.severity : 'pass',
+    observed,
+    threshold,
+    failing_rows: failingRows,
+    message,
+  });
+  switch (check.type) {
+    case 'row_count': {
+      const rows = measures.rows;
+      return verdict((check.min !== undefined && rows < check.min) || (check.max !== undefined && rows > check.max), rows, `rows ${bounds(check.min, check.max)}`, 0);
+    }
+    case 'reject_rate': {
+      const rate = measures.linesRead === 0 ? 0 : measures.linesRejected / measures.linesRead;
+      return verdict(rate > check.max!, round(rate), `rejected / read ≤ ${check.max}`, measures.linesRejected);
+    }
+    case 'freshness': {
+      if (failing === null) return verdict(false, null, `newest ≤ ${check.maxAgeHours} h before the hour's end`, 0, 'no rows');
+      return verdict(failing > check.maxAgeHours!, round(failing), `newest ≤ ${check.maxAgeHours} h before the hour's end`, 0);
+    }
+    case 'row_count_change': {
+      const window = history.slice(0, check.last);
+      const threshold = `rows / median of the last ${check.last} batches ${bounds(check.minRatio, check.maxRatio, ' ×')}`;
+      if (window.length < check.minHistory!) return verdict(false, null, threshold, 0, `${window.length} earlier batches, ${check.minHistory} needed`);
+      const typical = median(window.map((point) => point.rows_checked));
+      const ratio = typical === 0 ? (measures.rows === 0 ? 1 : Infinity) : measures.rows / typical;
+      const breached = (check.minRatio !== undefined && ratio < check.minRatio) || (check.maxRatio !== undefined && ratio > check.maxRatio);
+      return verdict(breached, Number.isFinite(ratio) ? round(ratio) : null, threshold, 0, `median ${typical} rows over ${window.length} batches`);
+    }
+    default: {
+      const count = failing ?? 0;
+      const rate = measures.rows === 0 ? 0 : count / measures.rows;
+      const maxFailing = check.maxFailing ?? (check.maxRate === undefined ? 0 : undefined);
+      const breached = (maxFailing !== undefined && count > maxFailing) || (check.maxRate !== undefined && rate > check.maxRate);
+      const threshold = [maxFailing !== undefined ? `failing rows ≤ ${maxFailing}` : '', check.maxRate !== undefined ? `failing share ≤ ${check.maxRate}` : ''].filter(Boolean).join(', ');
+      return verdict(breached, check.maxRate !== undefined ? round(rate) : count, threshold, count);
+    }
+  }
+}
+
+/** The verdict of a check whose query Spark refused: `error`, which holds the batch when the check's severity is fail. */
+export function errorResult(check: Check, batchId: string, message: string): CheckResult {
+  return {
+    batch_id: batchId,
+    table_name: check.table,
+    check_name: check.name,
+    check_type: check.type,
+    severity: check.severity,
+    status: 'error',
+    observed: null,
+    threshold: '',
+    rows_checked: 0,
+    failing_rows: 0,
+    message: message.slice(0, 2000),
+  };
+}
+
+/** Whether a result holds its batch: a breached or broken check of severity fail. */
+export const holds = (result: CheckResult): boolean => result.severity === 'fail' && (result.status === 'fail' || result.status === 'error');
+
+const round = (value: number) => Math.round(value * 1e6) / 1e6;
