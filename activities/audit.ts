@@ -3,7 +3,7 @@ import { HiveError } from '../lib/errors';
 import { loadChecks } from '../lib/dq-checks';
 import { executeJob, queryJob } from '../lib/jobs';
 import { addHours, dqStagingDir, hourTimestamp, type LogicalHour } from '../lib/pure/batch';
-import { auditedTables, customCheckSql, errorResult, evaluate, holds, measureSql, sampleSql, type CheckResult, type HistoryPoint, type Measures } from '../lib/pure/dq';
+import { customCheckSql, errorResult, evaluate, holds, measureSql, sampleSql, sampledTypes, type AuditedTable, type Check, type CheckResult, type HistoryPoint, type Measures } from '../lib/pure/dq';
 import { isDeterministicSqlState } from '../lib/pure/failures';
 import { renderSql, sqlIdentifier } from '../lib/pure/sql';
 import type { StatementOptions } from '../lib/hive-client';
@@ -39,55 +39,94 @@ export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
   const database = sqlIdentifier(config.hive.database);
   const limit = config.dq.sampleRows;
 
-  return async function auditBatch(batchId: string, hour: LogicalHour, options: StatementOptions, step = 'audit'): Promise<AuditOutcome> {
+  /**
+   * Audits `tables` for audit id `batchId` (a batch id, or `stream:<hour>` for a compacted stream
+   * hour); `hour` is the logical hour whose end freshness is measured from. `deadLetters` are the
+   * stream hour's Kafka counts, for its dead_letter_rate checks.
+   */
+  return async function audit(
+    batchId: string,
+    hour: LogicalHour,
+    tables: readonly AuditedTable[],
+    options: StatementOptions,
+    { step = 'audit', deadLetters }: { step?: string; deadLetters?: Measures['deadLetters'] } = {},
+  ): Promise<AuditOutcome> {
     const checks = loadChecks(config.dq.checksDir);
-    const params = { database, batch_id: batchId };
-    const run = <T>(sql: string) => hive.query<T>(renderSql(sql, params), options).then((result) => result.rows);
+    const run = <T>(sql: string) => hive.query<T>(renderSql(sql, { database }), options).then((result) => result.rows);
     const history = await historyOf(batchId, options);
     const hourEnd = hourTimestamp(addHours(hour, 1));
     const results: CheckResult[] = [];
     const failedRows: FailedRow[] = [];
 
-    for (const table of auditedTables) {
+    for (const table of tables) {
       const tableChecks = checks.filter((check) => check.table === table);
       if (tableChecks.length === 0) continue;
       const measured = tableChecks.filter((check) => check.type !== 'sql');
-      let measures: Measures | undefined;
-      try {
-        const [row] = await run<Record<string, number | null>>(measureSql(table, measured, hourEnd));
+      const measure = async (subset: readonly Check[]): Promise<Measures> => {
+        const [row] = await run<Record<string, number | null>>(measureSql(table, subset, batchId, hourEnd));
         if (!row) throw new Error(`the audit query of ${table} returned no row`);
-        measures = {
+        return {
           rows: Number(row.rows),
           linesRead: Number(row.lines_read),
           linesRejected: Number(row.lines_rejected),
-          failing: Object.fromEntries(measured.map((check, index) => [check.name, row[`c${index}`] === null ? null : Number(row[`c${index}`])])),
+          failing: Object.fromEntries(subset.map((check, index) => [check.name, row[`c${index}`] === null ? null : Number(row[`c${index}`])])),
+          ...(deadLetters ? { deadLetters } : {}),
         };
+      };
+      const verdict = (check: Check, measures: Measures) => evaluate(check, batchId, measures, measures.failing[check.name] ?? null, history.get(`${table}\u0000${check.name}`));
+      let measures: Measures | undefined;
+      const verdicts: CheckResult[] = [];
+      try {
+        measures = await measure(measured);
+        verdicts.push(...measured.map((check) => verdict(check, measures!)));
       } catch (error) {
         if (!refused(error)) throw error;
-        for (const check of measured) results.push(errorResult(check, batchId, (error as Error).message));
-      }
-      if (measures) {
-        const verdicts = measured.map((check) => evaluate(check, batchId, measures, measures.failing[check.name] ?? null, history.get(`${table}\u0000${check.name}`)));
-        results.push(...verdicts);
-        const sampled = verdicts.flatMap((verdict, index) => (verdict.status !== 'pass' && verdict.failing_rows > 0 ? [index] : []));
-        if (sampled.length > 0) {
-          const rows = await run<{ check_index: number } & Omit<FailedRow, 'table_name' | 'check_name'>>(sampleSql(table, measured, sampled, limit));
-          for (const row of rows) failedRows.push(failedRow(table, measured[Number(row.check_index)]!.name, row));
+        // One broken check (a range on a text column) must not take the table's others with it: each alone.
+        for (const check of measured) {
+          try {
+            const alone = await measure([check]);
+            measures ??= alone;
+            verdicts.push(verdict(check, alone));
+          } catch (single) {
+            if (!refused(single)) throw single;
+            verdicts.push(errorResult(check, batchId, (single as Error).message));
+          }
         }
       }
+      results.push(...verdicts);
+      const toSample = measured.filter((check, index) => {
+        const result = verdicts[index]!;
+        return result.status !== 'pass' && result.status !== 'error' && result.failing_rows > 0 && sampledTypes.has(check.type);
+      });
+      if (toSample.length > 0) {
+        const sql = sampleSql(table, toSample, batchId, toSample.map((_, index) => index), limit);
+        const rows = await run<{ check_index: number } & Omit<FailedRow, 'table_name' | 'check_name'>>(sql).catch((error: unknown) => {
+          if (!refused(error)) throw error;
+          log.warn({ batchId, table, error: (error as Error).message }, 'the failing rows of the checks could not be sampled; their verdicts stand');
+          return [];
+        });
+        for (const row of rows) failedRows.push(failedRow(table, toSample[Number(row.check_index)]!.name, row));
+      }
       for (const check of tableChecks.filter((candidate) => candidate.type === 'sql')) {
-        const sql = customCheckSql(check, limit);
+        const sql = customCheckSql(check, batchId, limit);
+        let result: CheckResult;
         try {
           const [count] = await run<{ failing: number }>(sql.count);
-          const verdict = evaluate(check, batchId, measures ?? { rows: 0, linesRead: 0, linesRejected: 0, failing: {} }, Number(count?.failing ?? 0));
-          results.push(verdict);
-          if (verdict.status !== 'pass' && verdict.failing_rows > 0) {
-            for (const row of await run<Omit<FailedRow, 'table_name' | 'check_name'>>(sql.sample)) failedRows.push(failedRow(table, check.name, row));
-          }
+          result = evaluate(check, batchId, measures ?? { rows: 0, linesRead: 0, linesRejected: 0, failing: {} }, Number(count?.failing ?? 0));
         } catch (error) {
           if (!refused(error)) throw error;
           results.push(errorResult(check, batchId, (error as Error).message));
+          continue;
         }
+        results.push(result);
+        if (result.status === 'pass' || result.failing_rows === 0) continue;
+        // The sample needs the rows' file, line and id columns: a query that drops them still has its verdict.
+        const rows = await run<Omit<FailedRow, 'table_name' | 'check_name'>>(sql.sample).catch((error: unknown) => {
+          if (!refused(error)) throw error;
+          log.warn({ batchId, table, check: check.name, error: (error as Error).message }, 'the failing rows of a sql check could not be sampled (does it return source_file, line_number and the id?); its verdict stands');
+          return [];
+        });
+        for (const row of rows) failedRows.push(failedRow(table, check.name, row));
       }
     }
 
@@ -103,7 +142,12 @@ export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
 
   /** Earlier batches' rows per row_count_change check (`table\0check`), newest first. */
   async function historyOf(batchId: string, options: StatementOptions): Promise<Map<string, HistoryPoint[]>> {
-    const rows = await queryJob<{ table_name: string; check_name: string; batch_id: string; rows_checked: number }>(hive, 'dq_history', { database, batch_id: batchId }, options);
+    const rows = await queryJob<{ table_name: string; check_name: string; batch_id: string; rows_checked: number }>(
+      hive,
+      'dq_history',
+      { database, batch_id: batchId, stream: batchId.startsWith('stream:') },
+      options,
+    );
     return rows.reduce((history, row) => {
       const key = `${row.table_name}\u0000${row.check_name}`;
       history.set(key, [...(history.get(key) ?? []), { batch_id: row.batch_id, rows_checked: Number(row.rows_checked) }]);
@@ -112,6 +156,7 @@ export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
   }
 
   async function record(batchId: string, results: readonly CheckResult[], failedRows: readonly FailedRow[], options: StatementOptions, step: string): Promise<void> {
+    const tag = batchId.startsWith('stream:') ? { kind: 'batch' as const, batch_id: batchId, step: 'stream-audit' } : { kind: 'batch' as const, batch_id: batchId, step };
     const dir = dqStagingDir(config.hdfs.root, batchId);
     const checkedAt = new Date().toISOString();
     const lines = (rows: readonly object[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
@@ -122,7 +167,7 @@ export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
       hive,
       'dq_results',
       { database, batch_id: batchId, results_path: `${dir}/results.json`, failed_rows_path: `${dir}/failed_rows.json` },
-      { ...options, settings: commitSettings({ kind: 'batch', batch_id: batchId, step }) },
+      { ...options, settings: commitSettings(tag) },
     );
   }
 }

@@ -41,10 +41,12 @@ export function decisionActivities(deps: ActivityDeps) {
   return {
     /**
      * Releases a held batch (the next processing publishes it whatever its fail checks say) or
-     * discards a committed, unprocessed batch (never processed; its files stay archived and its
-     * `ingested_files` rows turn `discarded`, so a resend of the same files is ingested again).
-     * Written once: a rerun returns the recorded decision; a batch released cannot be discarded,
-     * nor the other way round. Returns the decision's record (who, when, why).
+     * discards it (never processed; its files stay archived and its `ingested_files` rows turn
+     * `discarded`, so a resend of the same files is ingested again). Only a held batch: nothing of
+     * it was published (a batch that failed partway may have been; `qpipe batch revert` is for those).
+     * The marker is written first, so a crash leaves the decision in force and the rerun finishes
+     * its idempotent rows; a rerun returns the recorded decision. A batch released cannot be
+     * discarded, nor the other way round. Returns the decision's record (who, when, why).
      */
     async decideBatch({ batchId, decision, decidedBy, reason }: DecideBatchInput): Promise<DecisionRecord> {
       const invalid = (why: string) => ApplicationFailure.nonRetryable(`batch ${batchId} cannot be ${decision === 'release' ? 'released' : 'discarded'}: ${why}`, failureTypes.invalidInput);
@@ -58,16 +60,15 @@ export function decisionActivities(deps: ActivityDeps) {
         if (!(await hdfs.exists(manifestPath(root, batchId)))) throw invalid('there is no committed batch of that id');
         if (await hdfs.exists(processedPath(root, batchId))) throw invalid('it is already published');
         if (await hdfs.exists(other)) throw invalid(`it was already ${decision === 'release' ? 'discarded' : 'released'}`);
-        if (decision === 'release' && !(await hdfs.exists(decisionPath(root, 'hold', batchId)))) throw invalid('it is not held');
+        if (!(await hdfs.exists(decisionPath(root, 'hold', batchId)))) throw invalid('it is not held (its audit holds a batch; a published one is undone with qpipe batch revert)');
         record = { batchId, decision, decidedBy, decidedAt: new Date().toISOString(), reason };
+        await hdfs.putAtomic(marker, JSON.stringify(record, null, 2) + '\n');
       }
       const options = statementOptions({ batchId, decision });
       if (decision === 'discard') {
         await executeJob(hive, 'ingested_files_discard', { database: sqlIdentifier(config.hive.database), batch_id: batchId }, { ...options, settings: commitSettings({ kind: 'batch', batch_id: batchId, step: 'discard' }) });
       }
       await recordDecision(deps, record, options);
-      // The marker last: until it exists, a rerun redoes the (idempotent) steps above.
-      if (!(await hdfs.exists(marker))) await hdfs.putAtomic(marker, JSON.stringify(record, null, 2) + '\n');
       log.warn({ ...record }, decision === 'release' ? 'held batch released: the next processing publishes it' : 'batch discarded: never processed, its files stay archived');
       return record;
     },

@@ -24,7 +24,7 @@ import {
   decisionDir,
 } from '../lib/pure/batch';
 import { csvSchema } from '../lib/pure/csv-schema';
-import type { CheckResult, CheckStatus } from '../lib/pure/dq';
+import { batchTables, type CheckResult, type CheckStatus } from '../lib/pure/dq';
 import { batchAuditor } from './audit';
 import { recordDecision } from './decisions';
 import { sqlIdentifier, type SqlParams } from '../lib/pure/sql';
@@ -251,7 +251,7 @@ function batchProcessor(deps: ActivityDeps) {
         return;
       }
       case 'audit': {
-        const { holding } = await auditBatch(batchId, hour, statementOptions({ ...progress, step }));
+        const { holding } = await auditBatch(batchId, hour, batchTables, statementOptions({ ...progress, step }));
         if (holding.length === 0) return;
         if (await hdfs.exists(decisionPath(root, 'release', batchId))) {
           log.warn({ batchId, holding: holding.map((result) => `${result.table_name}.${result.check_name}`) }, 'the audit would hold the batch, but it was released: publishing it');

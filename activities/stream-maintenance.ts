@@ -8,6 +8,11 @@ import { parseLogicalHour, type LogicalHour } from '../lib/pure/batch';
 import { isCalendarDate } from '../lib/pure/calendar-date';
 import { sqlIdentifier, sqlString } from '../lib/pure/sql';
 import type { StatementOptions } from '../lib/hive-client';
+import { createKafka, recordsWithin } from '../lib/kafka';
+import { streamAuditId, type CheckStatus } from '../lib/pure/dq';
+import { batchAuditor } from './audit';
+import { contractBrokenIsFinal } from './failures';
+import { ensureWarehouse } from '../lib/warehouse-setup';
 import {
   appEventsTableDir,
   filesGlob,
@@ -57,6 +62,12 @@ export interface StreamHourCompaction extends StreamHour {
   readonly rows: number;
 }
 
+/** The app_events checks' verdicts on one compacted hour (dq_results, batch id `stream:<hour>`), by status. */
+export interface StreamHourChecks {
+  readonly auditId: string;
+  readonly checks: Readonly<Record<CheckStatus, number>>;
+}
+
 export interface StreamRepairResult {
   /** Partitions whose location was set to the newest complete version on disk. */
   readonly registered: number;
@@ -86,8 +97,10 @@ function partitionSpec({ eventDate, eventHour }: StreamHour): string {
 }
 
 /** The stream maintenance activities the worker registers (on the batch lane). */
-export function streamMaintenanceActivities({ config, hdfs, hive, log }: ActivityDeps) {
+export function streamMaintenanceActivities(deps: ActivityDeps) {
+  const { config, hdfs, hive, log } = deps;
   const { root } = config.hdfs;
+  const audit = batchAuditor(deps);
   const database = sqlIdentifier(config.hive.database);
   const table = `${config.hive.database}.app_events`;
   const maintenanceLog = log.child({ component: 'stream-maintenance' });
@@ -131,6 +144,16 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
   async function removeIfEmpty(dir: string): Promise<void> {
     if ((await hdfs.listIfExists(dir)).length > 0) return;
     await hdfs.delete(dir).catch((error: unknown) => maintenanceLog.debug({ dir, error: (error as Error).message }, 'kept a live directory that is no longer empty'));
+  }
+
+  /** Records produced to the source topic, and dead letters to the DLQ topic, within a logical hour (Kafka timestamps). */
+  async function hourRecordCounts(hour: LogicalHour): Promise<{ letters: number; records: number }> {
+    const start = parseLogicalHour(hour).epochMs;
+    const kafka = createKafka(config.kafka, log.child({ component: 'kafka' }));
+    return {
+      records: await recordsWithin(kafka, config.kafka.topic, start, start + 3_600_000),
+      letters: await recordsWithin(kafka, config.kafka.dlqTopic, start, start + 3_600_000),
+    };
   }
 
   async function versionNumbers(hour: StreamHour): Promise<number[]> {
@@ -198,6 +221,26 @@ export function streamMaintenanceActivities({ config, hdfs, hive, log }: Activit
       const result: StreamHourCompaction = { eventDate, eventHour, version, location: target, outcome: previous ? 'replaced' : 'added', files: committed.length, rowsBefore, rows };
       maintenanceLog.info({ ...result, ms: Date.now() - started }, 'compacted a stream hour');
       return result;
+    },
+
+    /**
+     * Runs the app_events checks (`checks/app_events.yml`) on one registered hour and records them
+     * under batch id `stream:<hour>`. Nothing is held: the hour is already published, and the checks
+     * are warnings about the stream (a `fail` is recorded and logged as such). The dead-letter rate
+     * counts, by Kafka record timestamps (offset by timestamp per partition), the letters written to
+     * the DLQ topic within the hour and the records produced to the source topic within it: in
+     * processing time, so it is about the hour's traffic as it arrived.
+     */
+    async auditStreamHour(hour: StreamHour): Promise<StreamHourChecks> {
+      partitionSpec(hour);
+      // The results' tables (the warehouse DDL): stream maintenance may run before any batch did.
+      await contractBrokenIsFinal(() => ensureWarehouse({ hive, database: config.hive.database, log, statementOptions: statementOptions({ step: 'tables' }) }));
+      const auditId = streamAuditId(hour.eventDate, hour.eventHour);
+      const logicalHour = logicalHourOfStreamHour(hour);
+      const deadLetters = await hourRecordCounts(logicalHour);
+      const { results } = await audit(auditId, logicalHour, ['app_events'], statementOptions({ auditId }), { step: 'stream-audit', deadLetters });
+      const checks = Object.fromEntries((['pass', 'warn', 'fail', 'error'] as const).map((status) => [status, results.filter((result) => result.status === status).length])) as Record<CheckStatus, number>;
+      return { auditId, checks };
     },
 
     /**

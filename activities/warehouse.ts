@@ -7,7 +7,7 @@ import { readHistory } from '../lib/delta-history';
 import { executeJob, queryJob } from '../lib/jobs';
 import { isBatchId, manifestPath, manifestsDir, processedDir, processedPath, revertPath } from '../lib/pure/batch';
 import { isCalendarDate, type CalendarDate } from '../lib/pure/calendar-date';
-import { commitSettings, deltaTables, revertPlan, starTables, type DeltaTable, type RevertPlan, type StarTable } from '../lib/pure/delta';
+import { commitSettings, maintainedTables, revertPlan, starTables, type MaintainedTable, type RevertPlan, type StarTable } from '../lib/pure/delta';
 import { sqlIdentifier } from '../lib/pure/sql';
 import { ensureWarehouse, type MigratedTable } from '../lib/warehouse-setup';
 
@@ -20,13 +20,13 @@ export interface TableFiles {
 }
 
 export interface OptimizeResult {
-  readonly table: DeltaTable;
+  readonly table: MaintainedTable;
   readonly before: TableFiles;
   readonly after: TableFiles;
 }
 
 export interface VacuumResult {
-  readonly table: DeltaTable;
+  readonly table: MaintainedTable;
   /** Files in the table's directory (data and deletion vectors, the log aside), before and after. */
   readonly filesOnDiskBefore: number;
   readonly filesOnDiskAfter: number;
@@ -49,7 +49,7 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
   const database = sqlIdentifier(config.hive.database);
   const table = (name: string) => ({ database, table: sqlIdentifier(name) });
 
-  async function tableDetail(name: DeltaTable): Promise<{ files: TableFiles; location: string }> {
+  async function tableDetail(name: MaintainedTable): Promise<{ files: TableFiles; location: string }> {
     const [detail] = await queryJob<{ numFiles: number; sizeInBytes: number; location: string }>(hive, 'table_detail', table(name), statementOptions({ table: name }));
     if (!detail) throw new Error(`DESCRIBE DETAIL ${config.hive.database}.${name} returned no row`);
     return { files: { files: Number(detail.numFiles), bytes: Number(detail.sizeInBytes) }, location: detail.location };
@@ -91,7 +91,7 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
         'spark.databricks.delta.optimize.minFileSize': fileBytes,
       };
       const results: OptimizeResult[] = [];
-      for (const name of deltaTables) {
+      for (const name of maintainedTables) {
         const before = (await tableDetail(name)).files;
         const started = Date.now();
         await executeJob(hive, 'warehouse_optimize', table(name), { ...statementOptions({ date, table: name }), settings });
@@ -116,7 +116,7 @@ export function warehouseActivities({ hdfs, hive, config, log }: ActivityDeps) {
         ...(retentionHours < 168 ? { 'spark.databricks.delta.retentionDurationCheck.enabled': 'false' } : {}),
       };
       const results: VacuumResult[] = [];
-      for (const name of deltaTables) {
+      for (const name of maintainedTables) {
         const { location } = await tableDetail(name);
         const filesOnDiskBefore = await filesOnDisk(location);
         await executeJob(hive, 'warehouse_vacuum', { ...table(name), retention_hours: retentionHours }, { ...statementOptions({ date, table: name }), settings });

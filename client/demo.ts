@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { Config } from '../lib/config';
@@ -9,12 +9,15 @@ import { createKafka, ensureTopics, topicEndOffsets } from '../lib/kafka';
 import { createLogger, type Logger } from '../lib/log';
 import { waitUntilDurable } from '../lib/stream/commits';
 import { addHours, logicalHourOf } from '../lib/pure/batch';
+import { loadJob } from '../lib/jobs';
+import { sqlIdentifier } from '../lib/pure/sql';
 import { readHistory } from '../lib/delta-history';
 import { runNamedQuery } from '../lib/reports';
 import { createTemporalClient } from '../lib/temporal';
 import { LocalStack } from '../stack/stack';
 import { startStreamWorker } from '../workers/stream-worker';
 import { createQpipeWorker, installTemporalRuntime } from '../workers/temporal-worker';
+import { batchDecision, batchDecisionWorkflowId } from '../workflows/batch-decision';
 import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId } from '../workflows/hourly-batch';
 import { streamMaintenance, streamMaintenanceWorkflowId } from '../workflows/stream-maintenance';
@@ -29,6 +32,8 @@ const demoGroups = 6;
 const demoRows = 1_500;
 const demoSeed = 'qpipe-demo';
 const steps = 9;
+/** The drop the demo breaks on purpose (70 % of its sales get a bad date): its audit holds it, the demo discards it, the source resends it fixed. */
+const brokenGroup = 4;
 /** The demo's app events: a burst over the last hours (the current hour's stay live until its hour closes). */
 const demoEvents = 20_000;
 const demoSpreadHours = 4;
@@ -72,9 +77,10 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
 
     const lastHour = logicalHourOf(Date.now());
     const hours = Array.from({ length: demoGroups }, (_, index) => addHours(lastHour, index - demoGroups + 1));
-    step(4, `running the hourly batch for ${hours[0]} … ${lastHour}, one drop landed before each hour`);
+    const brokenDir = await breakDrop(dropsDir, brokenGroup);
+    step(4, `running the hourly batch for ${hours[0]} … ${lastHour}, one drop landed before each hour (drop ${brokenGroup} broken on purpose)`);
     for (const [index, hour] of hours.entries()) {
-      await land(path.join(dropsDir, `group${index + 1}`), config.dirs.landing);
+      await land(index + 1 === brokenGroup ? brokenDir : path.join(dropsDir, `group${index + 1}`), config.dirs.landing);
       const hourStarted = Date.now();
       const handle = await client.workflow.start(hourlyBatch, {
         workflowId: hourlyBatchWorkflowId(hour),
@@ -93,6 +99,24 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
             `${loaded} sales loaded, ${replayed} replays recognised (${took})` +
             (result.ingest.deferred ? `; ingest deferred: ${result.ingest.deferred}` : ''),
         );
+      if (result.held) {
+        const { batchId, holding } = result.held;
+        note(`${batchId}: HELD by its audit, nothing of it published: ${holding.map((check) => `${check.table_name}.${check.check_name} ${check.status} (observed ${check.observed}, ${check.threshold})`).join('; ')}`);
+        note(`its checks — bin/qpipe dq results --hour ${batchId}:`);
+        const [statement] = loadJob('dq_results_list', { database: sqlIdentifier(config.hive.database), batch_id: batchId, hour: null, limit: null });
+        const { columns, rows } = await hive.query(statement!);
+        for (const line of formatRows(columns, rows, 'table').split('\n')) note(`  ${line}`);
+        const reason = 'demo: the source system resends the drop fixed';
+        const decided = await client.workflow.execute(batchDecision, {
+          workflowId: batchDecisionWorkflowId('discard', batchId),
+          taskQueue: config.temporal.taskQueue,
+          args: [{ batchId, decision: 'discard', decidedBy: 'qpipe demo', reason }],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        });
+        note(`${batchId}: discarded (bin/qpipe batch discard ${batchId} --reason '${reason}'); its files stay archived, marked discarded; ${decided.processed.length} waiting batches published`);
+        note('the source resends the drop fixed, under the same names: it lands before the next hour');
+        await land(path.join(dropsDir, `group${brokenGroup}`), config.dirs.landing);
+      }
     }
 
     const busiest = await busiestInStoreDay(hive, config.hive.database);
@@ -164,6 +188,26 @@ async function streamBurst(config: Config, log: Logger): Promise<void> {
   }
   const { events, files, deadLetters } = worker.metrics;
   note(`durable in HDFS: ${events} events in ${files} hour files, ${deadLetters} dead letters (bin/qpipe stream runs this worker for good)`);
+}
+
+/**
+ * A copy of drop `group` with 7 of every 10 sales given a date that is not one (BAD_DATE), beside the
+ * drops: the same bytes on every run.
+ */
+async function breakDrop(dropsDir: string, group: number): Promise<string> {
+  const from = path.join(dropsDir, `group${group}`);
+  const to = path.join(dropsDir, `broken-group${group}`);
+  await mkdir(to, { recursive: true });
+  for (const file of await readdir(from)) {
+    if (!file.startsWith('sales_transactions_')) {
+      await copyFile(path.join(from, file), path.join(to, file));
+      continue;
+    }
+    const [header, ...lines] = (await readFile(path.join(from, file), 'utf8')).split('\n');
+    const broken = lines.map((line, index) => (line.trim() !== '' && index % 10 < 7 ? line.replace(/^[^,]*/, 'not-a-date') : line));
+    await writeFile(path.join(to, file), [header, ...broken].join('\n'));
+  }
+  return to;
 }
 
 /** Copies a drop's files into the landing dir, as the source system would drop them. */

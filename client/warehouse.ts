@@ -7,7 +7,7 @@ import { QpipeError, UsageError } from '../lib/errors';
 import { withHive, type Column, type Row } from '../lib/hive-client';
 import { parseCalendarDate } from '../lib/pure/calendar-date';
 import { isBatchId } from '../lib/pure/batch';
-import { deltaTables, type Commit } from '../lib/pure/delta';
+import { maintainedTables, type Commit } from '../lib/pure/delta';
 import { dateIn } from '../lib/pure/slots';
 import { createTemporalClient } from '../lib/temporal';
 import type { MigratedTable } from '../lib/warehouse-setup';
@@ -56,8 +56,8 @@ export function historyRow(commit: Commit): Row {
 
 /** `qpipe history [TABLE] [--format …]`: the commits of one Delta table, or of all, newest first. */
 export async function runHistory({ config, log }: CommandContext, table: string | undefined, options: { format: OutputFormat }): Promise<void> {
-  if (table !== undefined && !(deltaTables as readonly string[]).includes(table)) throw new UsageError('TABLE', `expected one of ${deltaTables.join(', ')}`);
-  const tables = table === undefined ? deltaTables : [table];
+  if (table !== undefined && !(maintainedTables as readonly string[]).includes(table)) throw new UsageError('TABLE', `expected one of ${maintainedTables.join(', ')}`);
+  const tables = table === undefined ? maintainedTables : [table];
   const commits = await withHive(config.hive, log.child({ component: 'hive' }), async (hive) => {
     const all: Commit[] = [];
     for (const name of tables) all.push(...(await readHistory(hive, config.hive.database, name)));

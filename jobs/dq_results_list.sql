@@ -16,7 +16,8 @@ FROM :database.dq_results
 WHERE (:batch_id IS NULL OR batch_id = :batch_id)
   AND (:hour IS NULL OR batch_id = :hour OR batch_id = concat('stream:', :hour))
 ORDER BY
-  batch_id DESC,
+  regexp_replace(batch_id, '^stream:', '') DESC,
+  batch_id,
   CASE status WHEN 'fail' THEN 0 WHEN 'error' THEN 1 WHEN 'warn' THEN 2 ELSE 3 END,
   table_name,
   check_name

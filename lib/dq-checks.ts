@@ -1,14 +1,25 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { ConfigError } from './errors';
 import { CheckFileError, parseCheckFile, type Check } from './pure/dq';
 
 /**
  * Every declared check, from the `<table>.yml` files of the checks dir (`QPIPE_CHECKS_DIR`), in
  * file-name then declaration order. A file that is not YAML, names another table than its own name,
- * or declares a check wrongly is a CheckFileError naming the file: no batch is audited by half.
+ * or declares a check wrongly is a ConfigError naming the file (never retried: a retry reads the
+ * same file): no batch is audited by half.
  */
 export function loadChecks(dir: string): Check[] {
+  try {
+    return readChecks(dir);
+  } catch (error) {
+    if (error instanceof CheckFileError) throw new ConfigError('QPIPE_CHECKS_DIR', error.message);
+    throw error;
+  }
+}
+
+function readChecks(dir: string): Check[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.yml')).sort();

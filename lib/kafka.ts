@@ -91,3 +91,20 @@ export async function topicOffsetRanges(kafka: Kafka, topic: string): Promise<Ma
 export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
   return new Map([...(await topicOffsetRanges(kafka, topic))].map(([partition, { high }]) => [partition, high]));
 }
+
+/**
+ * How many records of `topic` carry a Kafka timestamp in [fromMs, toMs): per partition, the offset
+ * of the first record at or after each bound (the end offset when none), subtracted. Exact when
+ * timestamps rise within each partition (log append time, or producers stamping in real time).
+ */
+export async function recordsWithin(kafka: Kafka, topic: string, fromMs: number, toMs: number): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [from, to] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, fromMs), admin.fetchTopicOffsetsByTimestamp(topic, toMs)]);
+    const start = new Map(from.map(({ partition, offset }) => [partition, Number(offset)]));
+    return to.reduce((sum, { partition, offset }) => sum + Number(offset) - (start.get(partition) ?? Number(offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

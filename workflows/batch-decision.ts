@@ -23,7 +23,8 @@ export interface BatchDecisionResult {
 export async function batchDecision(input: DecideBatchInput): Promise<BatchDecisionResult> {
   const { decideBatch } = proxyActivities<Activities>({
     taskQueue: batchLaneOf(workflowInfo().taskQueue),
-    startToCloseTimeout: '10 minutes',
+    // Waiting for the lane lease counts against it, as for every lane activity.
+    startToCloseTimeout: '1 hour',
     heartbeatTimeout: '30 seconds',
     retry: activityRetry,
   });

@@ -25,6 +25,8 @@ export interface DeadLetterInput {
   readonly offset: string;
   readonly value: Buffer | null;
   readonly key: Buffer | null;
+  /** The source record's Kafka timestamp (epoch ms as text), kept in a header. */
+  readonly timestamp?: string;
 }
 
 export interface DeadLetterMessage {
@@ -48,6 +50,8 @@ function message(letter: DeadLetterInput, source: string, partition: number, lim
     'qpipe.source.topic': source,
     'qpipe.source.partition': String(partition),
     'qpipe.source.offset': letter.offset,
+    // The letter's own timestamp stays the time it was written: the DLQ's time retention counts from there.
+    ...(letter.timestamp ? { 'qpipe.source.timestamp': letter.timestamp } : {}),
   };
   const whole = { key: letter.key, value: letter.value, headers };
   if (messageBytes(whole) <= limit) return whole;

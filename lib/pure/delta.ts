@@ -12,6 +12,13 @@ export type StarTable = (typeof starTables)[number];
 export const deltaTables = [...starTables, 'rejected_rows', 'ingested_files'] as const;
 export type DeltaTable = (typeof deltaTables)[number];
 
+/** The data-quality tables (checks' verdicts, failing rows, decisions): Delta, created by ddl.sql, never in the old layout. */
+export const qualityTables = ['dq_results', 'dq_failed_rows', 'batch_decisions'] as const;
+
+/** Every Delta table the daily maintenance keeps and `qpipe history` shows. */
+export const maintainedTables = [...deltaTables, ...qualityTables] as const;
+export type MaintainedTable = (typeof maintainedTables)[number];
+
 /** The Spark session setting whose value Delta writes into the next commit's `userMetadata`. */
 export const commitMetadataSetting = 'spark.databricks.delta.commitInfo.userMetadata';
 

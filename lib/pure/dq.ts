@@ -6,7 +6,7 @@
  * A batch is audited after its stage step, before anything reaches the star tables (write, audit,
  * publish): a check of severity `fail` that is breached holds the batch.
  */
-import { sqlString } from './sql';
+import { renderSql, sqlString } from './sql';
 
 export const checkTypes = [
   'row_count',
@@ -19,6 +19,7 @@ export const checkTypes = [
   'reject_rate',
   'row_count_change',
   'sql',
+  'dead_letter_rate',
 ] as const;
 export type CheckType = (typeof checkTypes)[number];
 
@@ -29,8 +30,13 @@ export const checkStatuses = ['pass', 'warn', 'fail', 'error'] as const;
 export type CheckStatus = (typeof checkStatuses)[number];
 
 /** The tables a batch's checks may name, with the staged rows they are measured on. */
-export const auditedTables = ['sales_transactions_fact', 'customer_dim', 'product_dim', 'sales_agent_dim', 'branch_dim'] as const;
+export const batchTables = ['sales_transactions_fact', 'customer_dim', 'product_dim', 'sales_agent_dim', 'branch_dim'] as const;
+/** Every table checks may name: the batch's, and `app_events`, audited per compacted hour under batch id `stream:<hour>`. */
+export const auditedTables = [...batchTables, 'app_events'] as const;
 export type AuditedTable = (typeof auditedTables)[number];
+
+/** The batch id of a compacted stream hour's audit: `stream:YYYY-MM-DDTHH`. */
+export const streamAuditId = (eventDate: string, eventHour: number) => `stream:${eventDate}T${String(eventHour).padStart(2, '0')}`;
 
 /** One declared check, validated. */
 export interface Check {
@@ -63,23 +69,56 @@ export interface Check {
   readonly query?: string;
 }
 
+/**
+ * Where a table's checks look, for one audit id: `lines` (every line, with a rejection `reason`),
+ * the columns that locate a failing row (file, line, id) and their order.
+ */
+interface Relation {
+  readonly lines: (auditId: string) => string;
+  readonly file: string;
+  readonly line: string;
+  readonly id: string;
+  readonly order: string;
+  readonly columns: readonly string[];
+}
+
 /** A check file's problem, naming the file and the check. */
 export class CheckFileError extends Error {}
 
-/** The staged rows of each table (of one batch): where each table's checks look, and the id printed for a failing row. */
-const relations: Record<AuditedTable, { readonly stage: string; readonly id: string; readonly columns: readonly string[] }> = {
-  sales_transactions_fact: {
-    stage: '_stage_transactions',
-    id: 'transaction_id',
+const staged = (stage: string, id: string, columns: readonly string[]): Relation => ({
+  lines: (batchId) => `SELECT * FROM :database.${stage} WHERE batch_id = ${sqlString(batchId)}`,
+  file: 'source_file',
+  line: 'line_number',
+  id,
+  order: 'file_seq, line_number',
+  columns,
+});
+
+/** The rows each table's checks look at: a batch's staged rows, or one compacted app_events hour. */
+const relations: Record<AuditedTable, Relation> = {
+  sales_transactions_fact: staged('_stage_transactions', 'transaction_id', [
+    'transaction_id', 'transaction_date', 'customer_id', 'sales_agent_id', 'branch_id', 'product_id', 'offer_number', 'discount_percentage', 'units',
+    'unit_price', 'total_paid_price', 'is_online', 'payment_method', 'shipping_street', 'shipping_city', 'shipping_state', 'shipping_postal_code',
+  ]),
+  customer_dim: staged('_stage_transactions', 'customer_id', ['customer_id', 'first_name', 'last_name', 'email']),
+  product_dim: staged('_stage_transactions', 'product_id', ['product_id', 'product_name', 'product_category']),
+  sales_agent_dim: staged('_stage_sales_agents', 'sales_agent_id', ['sales_agent_id', 'name', 'hire_date']),
+  branch_dim: staged('_stage_branches', 'branch_id', ['branch_id', 'location', 'establish_date', 'class']),
+  app_events: {
+    lines: (auditId) => {
+      const match = /^stream:(\d{4}-\d{2}-\d{2})T(\d{2})$/.exec(auditId);
+      if (!match) throw new RangeError(`"${auditId}" is not a stream hour's audit id (stream:YYYY-MM-DDTHH)`);
+      return `SELECT *, CAST(NULL AS STRING) AS reason FROM :database.app_events WHERE event_date = DATE ${sqlString(match[1]!)} AND event_hour = ${Number(match[2])}`;
+    },
+    file: "concat(kafka_topic, ':', CAST(kafka_partition AS STRING))",
+    line: 'kafka_offset',
+    id: 'customer_id',
+    order: 'kafka_partition, kafka_offset',
     columns: [
-      'transaction_id', 'transaction_date', 'customer_id', 'sales_agent_id', 'branch_id', 'product_id', 'offer_number', 'discount_percentage', 'units',
-      'unit_price', 'total_paid_price', 'is_online', 'payment_method', 'shipping_street', 'shipping_city', 'shipping_state', 'shipping_postal_code',
+      'event_type', 'customer_id', 'product_id', 'event_ts', 'category', 'source', 'quantity', 'total_amount', 'payment_method',
+      'recommended_product_id', 'algorithm', 'extra', 'ingested_at',
     ],
   },
-  customer_dim: { stage: '_stage_transactions', id: 'customer_id', columns: ['customer_id', 'first_name', 'last_name', 'email'] },
-  product_dim: { stage: '_stage_transactions', id: 'product_id', columns: ['product_id', 'product_name', 'product_category'] },
-  sales_agent_dim: { stage: '_stage_sales_agents', id: 'sales_agent_id', columns: ['sales_agent_id', 'name', 'hire_date'] },
-  branch_dim: { stage: '_stage_branches', id: 'branch_id', columns: ['branch_id', 'location', 'establish_date', 'class'] },
 };
 
 /** The columns a table's checks may name (the staged rows', with the star table's names). */
@@ -96,6 +135,14 @@ const keysOf: Record<CheckType, readonly string[]> = {
   reject_rate: ['max'],
   row_count_change: ['min_ratio', 'max_ratio', 'last', 'min_history'],
   sql: ['query', 'max_failing', 'max_rate'],
+  dead_letter_rate: ['max'],
+};
+
+/** Check types that only some tables have: a reject rate needs parsed lines, a dead-letter rate the stream. */
+const onlyFor: Partial<Record<CheckType, readonly AuditedTable[]>> = {
+  reject_rate: batchTables,
+  relationships: batchTables,
+  dead_letter_rate: ['app_events'],
 };
 const commonKeys = ['name', 'type', 'severity', 'description'];
 
@@ -125,6 +172,7 @@ export function parseCheckFile(file: string, document: unknown): Check[] {
     const bad = (why: string): never => fail(`${where(name)}: ${why}`);
     const type = raw.type as CheckType;
     if (!checkTypes.includes(type)) bad(`type must be one of ${checkTypes.join(', ')}`);
+    if (onlyFor[type] && !onlyFor[type].includes(table as AuditedTable)) bad(`type ${type} is for ${onlyFor[type].join(', ')} only`);
     const severity = raw.severity as Severity;
     if (!severities.includes(severity)) bad('severity must be warn or fail');
     const unknown = Object.keys(raw).filter((key) => !commonKeys.includes(key) && !keysOf[type].includes(key));
@@ -177,7 +225,7 @@ export function parseCheckFile(file: string, document: unknown): Check[] {
       }
       case 'relationships': {
         const to = raw.to as AuditedTable;
-        if (!auditedTables.includes(to) || to === check.table) bad(`to must be another of ${auditedTables.join(', ')}`);
+        if (!batchTables.includes(to as (typeof batchTables)[number]) || to === check.table) bad(`to must be another of ${batchTables.join(', ')}`);
         return { ...check, column: column('column', check.table), to, field: column('field', to), ...rowLimits };
       }
       case 'freshness': {
@@ -185,9 +233,10 @@ export function parseCheckFile(file: string, document: unknown): Check[] {
         if (maxAgeHours === undefined) bad('freshness needs max_age_hours');
         return { ...check, column: column('column', check.table), maxAgeHours };
       }
-      case 'reject_rate': {
+      case 'reject_rate':
+      case 'dead_letter_rate': {
         const max = number('max', { min: 0 });
-        if (max === undefined || max > 1) bad('reject_rate needs max, a rate from 0 to 1');
+        if (max === undefined || max > 1) bad(`${type} needs max, a rate from 0 to 1`);
         return { ...check, max };
       }
       case 'row_count_change': {
@@ -195,6 +244,7 @@ export function parseCheckFile(file: string, document: unknown): Check[] {
         const maxRatio = number('max_ratio', { min: 0 });
         if (minRatio === undefined && maxRatio === undefined) bad('row_count_change needs min_ratio or max_ratio');
         const last = number('last', { integer: true, min: 1 }) ?? 10;
+        if (last > 100) bad('last must be at most 100 (the history kept per check)');
         const minHistory = number('min_history', { integer: true, min: 1 }) ?? 3;
         if (minHistory > last) bad('min_history must not exceed last');
         return { ...check, ...(minRatio !== undefined ? { minRatio } : {}), ...(maxRatio !== undefined ? { maxRatio } : {}), last, minHistory };
@@ -203,6 +253,11 @@ export function parseCheckFile(file: string, document: unknown): Check[] {
         const query = raw.query;
         if (typeof query !== 'string' || !query.includes('{{rows}}')) bad('query must be a SELECT over {{rows}} returning the failing rows');
         if ((query as string).includes(';')) bad('query must be one statement (no `;`)');
+        try {
+          renderSql((query as string).split('{{rows}}').join('t'), {});
+        } catch {
+          bad('query must not hold `:name` placeholders (write a literal value)');
+        }
         return { ...check, query: (query as string).trim(), ...rowLimits };
       }
     }
@@ -222,11 +277,13 @@ export interface Measures {
   readonly linesRejected: number;
   /** Per check name: failing rows (row checks), or the newest value's age in hours (freshness). */
   readonly failing: Readonly<Record<string, number | null>>;
+  /** app_events: dead letters written, and source records produced, within the hour (Kafka timestamps). */
+  readonly deadLetters?: { readonly letters: number; readonly records: number };
 }
 
-/** The staged rows of a table in one batch, as SQL (`:database`, `:batch_id` left for renderSql). */
-function stagedRows(table: AuditedTable, accepted: boolean): string {
-  return `SELECT * FROM :database.${relations[table].stage} WHERE batch_id = :batch_id${accepted ? ' AND reason IS NULL' : ''}`;
+/** The rows a table's checks look at (accepted lines), as SQL (`:database` left for renderSql). */
+function checkedRowsSql(table: AuditedTable, auditId: string): string {
+  return `SELECT * FROM (${relations[table].lines(auditId)}) WHERE reason IS NULL`;
 }
 
 const quoted = (column: string) => `\`${column}\``;
@@ -237,8 +294,8 @@ const alias = (index: number) => `c${index}`;
  * `lines_read`, `lines_rejected` and per check `c<i>` (its index in `checks`). One scan of the
  * staged rows, with a left join per relationship and a window per unique check.
  */
-export function measureSql(table: AuditedTable, checks: readonly Check[], hourEnd: string): string {
-  const { ctes, predicates } = checkedRows(table, checks);
+export function measureSql(table: AuditedTable, checks: readonly Check[], auditId: string, hourEnd: string): string {
+  const { ctes, predicates } = checkedRows(table, checks, auditId);
   const columns = checks.map((check, index) => {
     if (check.type === 'freshness') {
       return `(unix_timestamp(TIMESTAMP ${sqlString(hourEnd)}) - unix_timestamp(CAST(max(${quoted(check.column!)}) AS TIMESTAMP))) / 3600.0 AS ${alias(index)}`;
@@ -257,8 +314,9 @@ export function measureSql(table: AuditedTable, checks: readonly Check[], hourEn
  * The failing rows' keys of the given checks (by index in `checks`), up to `limit` each, first in
  * file and line order: `check_index, source_file, line_number, row_id, value`.
  */
-export function sampleSql(table: AuditedTable, checks: readonly Check[], indexes: readonly number[], limit: number): string {
-  const { ctes, predicates } = checkedRows(table, checks);
+export function sampleSql(table: AuditedTable, checks: readonly Check[], auditId: string, indexes: readonly number[], limit: number): string {
+  const { ctes, predicates } = checkedRows(table, checks, auditId);
+  const { file, line, order } = relations[table];
   const id = quoted(relations[table].id);
   const parts = indexes.map((index) => {
     const check = checks[index]!;
@@ -266,25 +324,26 @@ export function sampleSql(table: AuditedTable, checks: readonly Check[], indexes
     const from = check.type === 'reject_rate' ? 'lines' : 'checked';
     const where = check.type === 'reject_rate' ? 'reason IS NOT NULL' : predicates.get(index);
     if (!where) throw new RangeError(`check ${check.name} (${check.type}) has no failing rows to sample`);
-    return `SELECT * FROM (SELECT ${index} AS check_index, source_file, line_number, CAST(${id} AS STRING) AS row_id, ${value} AS value FROM ${from} WHERE ${where} ORDER BY file_seq, line_number LIMIT ${limit})`;
+    return `SELECT * FROM (SELECT ${index} AS check_index, ${file} AS source_file, ${line} AS line_number, CAST(${id} AS STRING) AS row_id, ${value} AS value FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ${limit})`;
   });
   return `WITH ${ctes.join(',\n')}\n${parts.join('\nUNION ALL\n')}`;
 }
 
 /** The sql check's two queries: its failing rows' count, and a sample of them. */
-export function customCheckSql(check: Check, limit: number): { count: string; sample: string } {
-  const rows = `(${stagedRows(check.table, true)})`;
+export function customCheckSql(check: Check, auditId: string, limit: number): { count: string; sample: string } {
+  const rows = `(${checkedRowsSql(check.table, auditId)})`;
   const query = check.query!.split('{{rows}}').join(rows);
-  const id = quoted(relations[check.table].id);
+  const { file, line, id } = relations[check.table];
   return {
-    count: `SELECT count(*) AS failing FROM (${query}) AS failing_rows`,
-    sample: `SELECT source_file, line_number, CAST(${id} AS STRING) AS row_id, CAST(NULL AS STRING) AS value FROM (${query}) AS failing_rows ORDER BY source_file, line_number LIMIT ${limit}`,
+    // The query on lines of its own: a trailing `--` comment in it ends there.
+    count: `SELECT count(*) AS failing FROM (\n${query}\n) AS failing_rows`,
+    sample: `SELECT ${file} AS source_file, ${line} AS line_number, CAST(${quoted(id)} AS STRING) AS row_id, CAST(NULL AS STRING) AS value FROM (\n${query}\n) AS failing_rows ORDER BY source_file, line_number LIMIT ${limit}`,
   };
 }
 
 /** The CTEs `lines` (every staged line), `rows` (accepted) and `checked` (with the unique and relationship helpers), and each row check's failing predicate. */
-function checkedRows(table: AuditedTable, checks: readonly Check[]): { ctes: string[]; predicates: Map<number, string> } {
-  const ctes = [`lines AS (${stagedRows(table, false)})`, `rows AS (SELECT * FROM lines WHERE reason IS NULL)`];
+function checkedRows(table: AuditedTable, checks: readonly Check[], auditId: string): { ctes: string[]; predicates: Map<number, string> } {
+  const ctes = [`lines AS (${relations[table].lines(auditId)})`, `rows AS (SELECT * FROM lines WHERE reason IS NULL)`];
   const extras: string[] = [];
   const joins: string[] = [];
   const predicates = new Map<number, string>();
@@ -308,7 +367,7 @@ function checkedRows(table: AuditedTable, checks: readonly Check[]): { ctes: str
       }
       case 'relationships': {
         const field = quoted(check.field!);
-        ctes.push(`ref_${index} AS (SELECT DISTINCT ${field} AS k FROM (SELECT ${field} FROM :database.${check.to!} UNION ALL SELECT ${field} FROM (${stagedRows(check.to!, true)})))`);
+        ctes.push(`ref_${index} AS (SELECT DISTINCT ${field} AS k FROM (SELECT ${field} FROM :database.${check.to!} UNION ALL SELECT ${field} FROM (${checkedRowsSql(check.to!, auditId)})))`);
         joins.push(`LEFT JOIN ref_${index} ON ${column} = ref_${index}.k`);
         extras.push(`ref_${index}.k AS ref_${index}`);
         predicates.set(index, `${quoted(check.column!)} IS NOT NULL AND ref_${index} IS NULL`);
@@ -324,6 +383,9 @@ function checkedRows(table: AuditedTable, checks: readonly Check[]): { ctes: str
   ctes.push(`checked AS (SELECT rows.*${extras.map((extra) => `, ${extra}`).join('')} FROM rows${joins.map((join) => ` ${join}`).join('')})`);
   return { ctes, predicates };
 }
+
+/** The check types whose failing rows are sampled into dq_failed_rows (the others have no rows to show). */
+export const sampledTypes: ReadonlySet<CheckType> = new Set<CheckType>(['not_null', 'unique', 'accepted_values', 'range', 'relationships', 'reject_rate', 'sql']);
 
 /** One check's verdict on one batch: a row of `dq_results`. */
 export interface CheckResult {
@@ -383,6 +445,11 @@ export function evaluate(check: Check, batchId: string, measures: Measures, fail
     case 'reject_rate': {
       const rate = measures.linesRead === 0 ? 0 : measures.linesRejected / measures.linesRead;
       return verdict(rate > check.max!, round(rate), `rejected / read ≤ ${check.max}`, measures.linesRejected);
+    }
+    case 'dead_letter_rate': {
+      const { letters, records } = measures.deadLetters ?? { letters: 0, records: 0 };
+      const rate = records === 0 ? 0 : letters / records;
+      return verdict(rate > check.max!, round(rate), `dead letters / records ≤ ${check.max}`, letters, `${letters} dead letters of ${records} records in the hour`);
     }
     case 'freshness': {
       if (failing === null) return verdict(false, null, `newest ≤ ${check.maxAgeHours} h before the hour's end`, 0, 'no rows');

@@ -6,6 +6,8 @@ export interface BatchRecord {
   readonly offset: string;
   readonly value: Buffer | null;
   readonly key: Buffer | null;
+  /** The record's Kafka timestamp (epoch ms as text), which its dead letter keeps in a header. */
+  readonly timestamp?: string;
 }
 
 /** Where a batch comes from and when it was read (epoch ms: every row's `ingested_at`). */

@@ -36,6 +36,8 @@ export interface DeadLetter {
   readonly offset: string;
   readonly value: Buffer | null;
   readonly key: Buffer | null;
+  /** The source record's Kafka timestamp: the letter carries it in a header. */
+  readonly timestamp?: string;
 }
 
 /** Sends the flush's dead letters (to the DLQ topic) and resolves once the broker acknowledged them. */
@@ -184,8 +186,8 @@ export class PartitionWriter {
       this.events += events;
     }
     for (const { index, reason, detail } of parsed.letters) {
-      const { offset, value, key } = records[index]!;
-      this.letters.push({ reason, detail, offset, value, key });
+      const { offset, value, key, timestamp } = records[index]!;
+      this.letters.push({ reason, detail, offset, value, key, ...(timestamp ? { timestamp } : {}) });
       this.bytes += value?.length ?? 0;
     }
     this.first ??= BigInt(records[0]!.offset);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -8,6 +9,7 @@ import { decisionActivities } from '../../activities/decisions';
 import { ingestActivities } from '../../activities/ingest';
 import { processBatchSteps, type HeldBatch } from '../../activities/process';
 import { loadChecks } from '../../lib/dq-checks';
+import { batchTables } from '../../lib/pure/dq';
 import { isolatedEnv } from '../helpers/isolated';
 import { commitBatch, type DropFile } from '../helpers/raw-batch';
 import { testWarehouse } from '../helpers/warehouse';
@@ -22,7 +24,7 @@ const config = loadConfig(env);
 const w = testWarehouse(config);
 const minutes = (n: number) => n * 60_000;
 const hour = (n: number) => `2026-02-01T${String(n).padStart(2, '0')}`;
-const shippedChecks = loadChecks(config.dq.checksDir);
+const shippedChecks = loadChecks(config.dq.checksDir).filter((check) => check.table !== 'app_events');
 
 const salesHeader =
   'transaction_date,transaction_id,customer_id,customer_fname,cusomter_lname,cusomter_email,sales_agent_id,branch_id,product_id,product_name,product_category,offer_1,offer_2,offer_3,offer_4,offer_5,units,unit_price,is_online,payment_method,shipping_address';
@@ -177,7 +179,7 @@ describe('data-quality checks: write, audit, publish', () => {
       `INSERT INTO ${w.db}._stage_transactions (batch_id, file_seq, source_file, line_number, transaction_id, transaction_date, customer_id, product_id, sales_agent_id, branch_id, offer_number, discount_percentage, units, unit_price, total_paid_price, is_online, payment_method, email) ` +
         `VALUES ('${hour(9)}', 0, 'tampered.csv', 99, 'trx-h9-tampered', DATE'2026-01-31', '1', '22', '1', '1', 6, 30, 2, 10.00, 99.99, FALSE, 'Cash', 'x@y.com')`,
     );
-    const { results: verdicts, holding } = await batchAuditor(w.deps)(hour(9), hour(9), {});
+    const { results: verdicts, holding } = await batchAuditor(w.deps)(hour(9), hour(9), batchTables, {});
     const status = Object.fromEntries(verdicts.map((result) => [`${result.table_name}.${result.check_name}`, [result.status, result.failing_rows]]));
     expect(status).toEqual({
       'branch_dim.reject_rate': ['fail', 3],
@@ -199,5 +201,28 @@ describe('data-quality checks: write, audit, publish', () => {
     const failed = await w.query(`SELECT check_name, row_id, value FROM ${w.db}.dq_failed_rows WHERE batch_id = '${hour(9)}' AND table_name = 'sales_transactions_fact' ORDER BY check_name, row_id`);
     expect(failed.filter((row) => row.check_name === 'agent_in_dimension')).toEqual([{ check_name: 'agent_in_dimension', row_id: 'trx-h9-agent', value: '77' }]);
     expect(failed.filter((row) => row.check_name === 'total_paid_price_rule').map((row) => row.row_id)).toEqual(['trx-h9-tampered']);
+
+    // Broken checks: each is an error alone, the table's other checks still measured; a broken fail check holds.
+    const checksDir = mkdtempSync(path.join(tmpdir(), 'qpipe-broken-checks-'));
+    writeFileSync(
+      path.join(checksDir, 'sales_transactions_fact.yml'),
+      [
+        'table: sales_transactions_fact',
+        'checks:',
+        '  - { name: flag_range, type: range, severity: warn, column: is_online, min: 0 }',
+        '  - { name: rejects, type: reject_rate, severity: fail, max: 0.5 }',
+        '  - { name: typo, type: sql, severity: fail, query: "SELECT * FROM {{rows}} WHERE unit_prize > 0" }',
+        '  - { name: no_keys, type: sql, severity: warn, query: "SELECT units FROM {{rows}} WHERE units > 1 -- every sale" }',
+      ].join('\n'),
+    );
+    const broken = await batchAuditor({ ...w.deps, config: { ...config, dq: { ...config.dq, checksDir } } })(hour(9), hour(9), batchTables, {});
+    expect(Object.fromEntries(broken.results.map((result) => [result.check_name, [result.status, result.failing_rows]]))).toEqual({
+      flag_range: ['error', 0],
+      rejects: ['pass', 0],
+      typo: ['error', 0],
+      no_keys: ['warn', 11],
+    });
+    expect(broken.results.find((result) => result.check_name === 'typo')!.message).toMatch(/unit_prize/);
+    expect(broken.holding.map((result) => result.check_name)).toEqual(['typo']);
   }, minutes(10));
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Admin, Kafka } from 'kafkajs';
 import { loadConfig } from '../../lib/config';
-import { createKafka, ensureTopics } from '../../lib/kafka';
+import { createKafka, ensureTopics, recordsWithin } from '../../lib/kafka';
 
 const config = loadConfig();
 
@@ -77,6 +77,25 @@ describe('Kafka factory against the local broker', () => {
     for (const partition of [0, 1]) {
       const offsets = received.filter((record) => record.partition === partition).map((record) => Number(record.offset));
       expect(offsets).toEqual(offsets.map((_, index) => index));
+    }
+  });
+
+  it('counts the records stamped within an hour, over every partition (offsets by timestamp)', async () => {
+    const own = `${topic}-hour`;
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: own, numPartitions: 2, replicationFactor: 1 }] });
+    try {
+      const hour = Date.parse('2026-11-24T07:00:00Z');
+      // 2 before the hour, 7 within it (its first and last millisecond included), 3 at its end or after; spread over both partitions.
+      const stamps = [hour - 1, hour - 60_000, hour, hour + 1, hour + 1_000, hour + 1_800_000, hour + 1_800_001, hour + 3_000_000, hour + 3_599_999, hour + 3_600_000, hour + 3_600_001, hour + 7_200_000];
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: own, acks: -1, messages: stamps.map((stamp, index) => ({ value: String(index), partition: index % 2, timestamp: String(stamp) })) });
+      await producer.disconnect();
+      expect(await recordsWithin(kafka, own, hour, hour + 3_600_000)).toBe(7);
+      expect(await recordsWithin(kafka, own, hour - 3_600_000, hour)).toBe(2);
+      expect(await recordsWithin(kafka, own, hour + 7_200_001, hour + 10_800_000)).toBe(0);
+    } finally {
+      await admin.deleteTopics({ topics: [own] }).catch(() => undefined);
     }
   });
 

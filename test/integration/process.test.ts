@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -544,7 +545,9 @@ function scd2(rows: Row[], idColumn: string, attributes: string[]): Record<strin
 }
 
 describe('processBatch on hand-written files: rejections, quirks and replays', () => {
-  const w = testWarehouse(isolatedConfig('process_rows'));
+  // These files are mostly bad lines on purpose: no data-quality checks (an empty checks dir), or
+  // the reject-rate checks would hold them (test/integration/dq.test.ts covers the checks).
+  const w = testWarehouse(isolatedConfig('process_rows', { QPIPE_CHECKS_DIR: mkdtempSync(path.join(tmpdir(), 'qpipe-no-checks-')) }));
   const reasonFiles = {
     MISSING_KEY: 'missing-key.csv',
     BAD_DATE: 'bad-date.csv',

@@ -312,4 +312,40 @@ describe('stream maintenance on the real stack', () => {
     await dlq.disconnect();
     expect(letters.sort()).toEqual([...refused].sort());
   }, 600_000);
+
+  it('records the app_events checks of each compacted hour under stream:<hour>; the dead-letter rate counts the hour by Kafka time', async () => {
+    const hourMs = Date.parse('2026-11-24T07:00:00Z');
+    const at = (minute: number) => `2026-11-24T07:${String(minute).padStart(2, '0')}:30`;
+    const valid = [
+      ...Array.from({ length: 90 }, (_, index) => JSON.stringify(purchaseAt(7_000 + index, at(index % 60)))),
+      JSON.stringify({ eventType: 'purchase', productId: '1', timestamp: at(1), quantity: 1, totalAmount: 2 }),
+      JSON.stringify({ eventType: 'purchase', productId: '2', timestamp: at(2), quantity: 1, totalAmount: 2 }),
+      JSON.stringify({ eventType: 'refund', customerId: '7', timestamp: at(3) }),
+      JSON.stringify({ ...purchaseAt(7_100, at(4)), coupon: 'XMAS' }),
+    ];
+    const broken = Array.from({ length: 6 }, (_, index) => `{not json ${index}`);
+    // Stamped with the hour they belong to, as a producer sending in real time would stamp them. The
+    // worker writes its dead letters now: by Kafka time they are not the 07 hour's (processing time).
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [...valid, ...broken].map((value, index) => ({ value, timestamp: String(hourMs + 1_000 * index) })) });
+    await producer.disconnect();
+    await stream(kafka);
+    const result = await maintain(slot);
+    expect(result.audited).toEqual([{ auditId: 'stream:2026-11-24T07', checks: { pass: 2, warn: 2, fail: 0, error: 0 } }]);
+
+    const rows = await hive.query<{ check_name: string; status: string; observed: number; failing_rows: number; rows_checked: number }>(
+      `SELECT check_name, status, observed, failing_rows, rows_checked FROM ${db}.dq_results WHERE batch_id = 'stream:2026-11-24T07' ORDER BY check_name`,
+    );
+    const [letterRate] = (await hive.query(`SELECT message FROM ${db}.dq_results WHERE batch_id = 'stream:2026-11-24T07' AND check_name = 'dead_letter_rate'`)).rows;
+    expect(letterRate).toEqual({ message: '0 dead letters of 100 records in the hour' });
+    expect(rows.rows.map((row) => ({ ...row, failing_rows: Number(row.failing_rows), rows_checked: Number(row.rows_checked) }))).toEqual([
+      { check_name: 'dead_letter_rate', status: 'pass', observed: 0, failing_rows: 0, rows_checked: 94 },
+      { check_name: 'event_type_known', status: 'warn', observed: 1, failing_rows: 1, rows_checked: 94 },
+      { check_name: 'purchase_has_customer', status: 'warn', observed: Math.round((2 / 94) * 1e6) / 1e6, failing_rows: 2, rows_checked: 94 },
+      { check_name: 'unknown_fields', status: 'pass', observed: Math.round((1 / 94) * 1e6) / 1e6, failing_rows: 1, rows_checked: 94 },
+    ]);
+    const failed = await hive.query(`SELECT check_name, value FROM ${db}.dq_failed_rows WHERE batch_id = 'stream:2026-11-24T07' AND check_name = 'event_type_known'`);
+    expect(failed.rows).toEqual([{ check_name: 'event_type_known', value: 'refund' }]);
+  }, 600_000);
 });

@@ -9,7 +9,7 @@ import type { Row } from '../../lib/hive-client';
 import { loadJob } from '../../lib/jobs';
 import { silentLogger } from '../../lib/log';
 import { manifestPath, revertPath } from '../../lib/pure/batch';
-import { deltaTables, starTables } from '../../lib/pure/delta';
+import { deltaTables, qualityTables, starTables } from '../../lib/pure/delta';
 import { renderSql, splitStatements, sqlIdentifier } from '../../lib/pure/sql';
 import { createTemporalClient } from '../../lib/temporal';
 import { ensureWarehouse, legacySuffix } from '../../lib/warehouse-setup';
@@ -165,7 +165,7 @@ describe('batch revert, maintenance and migration on the real groups', () => {
     expect(migrated.find((table) => table.table === 'sales_transactions_fact')?.rows).toBe(factRowsAfterFour);
     expect(await b.snapshot()).toEqual(original);
     const tables = (await b.query(`SHOW TABLES IN ${b.db}`)).map((row) => String(row.tableName)).sort();
-    expect(tables).toEqual([...deltaTables, '_stage_branches', '_stage_fact_plan', '_stage_sales_agents', '_stage_transactions'].sort());
+    expect(tables).toEqual([...deltaTables, ...qualityTables, '_stage_branches', '_stage_fact_plan', '_stage_sales_agents', '_stage_transactions'].sort());
     const [detail] = await b.query(`DESCRIBE DETAIL ${b.db}.sales_transactions_fact`);
     expect(detail).toMatchObject({ format: 'delta', partitionColumns: '[]', clusteringColumns: '["transaction_date"]' });
     expect(await ensureWarehouse({ hive: b.hive, database: b.db, log: silentLogger })).toEqual([]);

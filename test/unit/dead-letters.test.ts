@@ -16,6 +16,12 @@ describe('dead letters in sends under the broker limit', () => {
     expect(sends.flat()[0]!.headers).toEqual({ 'qpipe.reason': 'NOT_JSON', 'qpipe.detail': 'not json', 'qpipe.source.topic': 'app_logs', 'qpipe.source.partition': '2', 'qpipe.source.offset': '0' });
   });
 
+  it('keeps the source record\'s Kafka timestamp in a header, cut or whole (the letter\'s own time is when it was written)', () => {
+    const sends = deadLetterSends([{ ...letter(1, Buffer.from('x')), timestamp: '1764000000000' }, { ...letter(2, Buffer.alloc(1_048_400, 'y')), timestamp: '1764000000001' }, letter(3, null)], 'app_logs', 0);
+    expect(sends.flat().map((message) => message.headers['qpipe.source.timestamp'])).toEqual(['1764000000000', '1764000000001', undefined]);
+    expect(sends.flat().every((message) => !('timestamp' in message))).toBe(true);
+  });
+
   it('cuts a letter too big alone, value and key, keeping their original sizes and the source offset in headers', () => {
     const big = letter(7, Buffer.alloc(1_048_400, 'y'), Buffer.alloc(10, 'k'), 'x'.repeat(5_000));
     const sends = deadLetterSends([letter(6, Buffer.from('small')), big], 'app_logs', 0);

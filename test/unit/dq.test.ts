@@ -34,6 +34,9 @@ describe('check files', () => {
     expect(parse([{ name: 'x', type: 'relationships', severity: 'warn', column: 'branch_id', to: 'branch_dim', field: 'location_id' }])).toThrow(/field must be a column of branch_dim/);
     expect(parse([{ name: 'a', type: 'row_count', severity: 'warn', min: 1 }, { name: 'a', type: 'row_count', severity: 'warn', min: 1 }])).toThrow(/used twice/);
     expect(parse([{ name: 'Bad Name', type: 'row_count', severity: 'warn', min: 1 }])).toThrow(CheckFileError);
+    expect(parse([{ name: 'x', type: 'sql', severity: 'warn', query: 'SELECT * FROM {{rows}} WHERE units > :min' }])).toThrow(/must not hold `:name` placeholders/);
+    expect(parse([{ name: 'x', type: 'dead_letter_rate', severity: 'warn', max: 0.1 }])).toThrow(/type dead_letter_rate is for app_events only/);
+    expect(parse([{ name: 'x', type: 'row_count_change', severity: 'warn', min_ratio: 0.5, last: 101 }])).toThrow(/last must be at most 100/);
   });
 
   it('refuses a file named after another table, and one that is not YAML', () => {
@@ -90,12 +93,13 @@ describe('verdicts', () => {
 describe('audit SQL', () => {
   it('measures all of a table\'s checks in one statement, with a join per relationship and a window per unique check', () => {
     const checks = shipped.filter((check) => check.table === 'sales_transactions_fact' && check.type !== 'sql');
-    const sql = measureSql('sales_transactions_fact', checks, '2026-01-01 02:00:00');
-    expect(sql.match(/^SELECT|\nSELECT count\(\*\) AS rows/g)).toHaveLength(1);
+    const sql = measureSql('sales_transactions_fact', checks, '2026-01-01T01', '2026-01-01 02:00:00');
+    expect(sql.startsWith('WITH lines AS (')).toBe(true);
+    expect(sql.match(/\nSELECT count\(\*\) AS rows/g)).toHaveLength(1);
     expect(sql).toContain('LEFT JOIN ref_');
     expect(sql).toContain('count(*) OVER (PARTITION BY rows.`transaction_id`)');
-    expect(sql).toContain(":database._stage_transactions WHERE batch_id = :batch_id");
-    const sample = sampleSql('sales_transactions_fact', checks, [0, 5], 20);
+    expect(sql).toContain(":database._stage_transactions WHERE batch_id = '2026-01-01T01'");
+    const sample = sampleSql('sales_transactions_fact', checks, '2026-01-01T01', [0, 5], 20);
     expect(sample.match(/LIMIT 20/g)).toHaveLength(2);
   });
 });

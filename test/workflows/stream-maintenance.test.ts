@@ -10,7 +10,7 @@ import { streamMaintenance } from '../../workflows';
 import { streamMaintenanceWorkflowId, type StreamMaintenanceInput } from '../../workflows/stream-maintenance';
 import { createTimeSkippingEnv, workflowsPath } from '../helpers/temporal';
 
-type MaintenanceActivities = Pick<Activities, 'listStreamHoursToCompact' | 'compactStreamHour' | 'repairStreamPartitions'>;
+type MaintenanceActivities = Pick<Activities, 'listStreamHoursToCompact' | 'compactStreamHour' | 'repairStreamPartitions' | 'auditStreamHour'>;
 
 const compaction = ({ eventDate, eventHour }: StreamHour): StreamHourCompaction => ({
   eventDate,
@@ -61,13 +61,21 @@ describe('streamMaintenance workflow', () => {
       calls.push('repair');
       return { registered: 2, dropped: 1 };
     },
+    async auditStreamHour(hour) {
+      calls.push(`audit ${hour.eventDate} ${hour.eventHour}`);
+      return { auditId: `stream:${hour.eventDate}T${hour.eventHour}`, checks: { pass: 3, warn: 1, fail: 0, error: 0 } };
+    },
   };
 
-  it('compacts each listed hour in order on the batch lane and reports the hours that had live files', async () => {
+  it('compacts each listed hour in order on the batch lane, audits each hour it compacted, and reports both', async () => {
     calls.length = 0;
     const result = await run(activities, { hour: '2026-11-24T12' });
-    expect(calls).toEqual(['list 2026-11-24T12', 'compact 2026-11-24 9', 'compact 2026-11-24 10']);
-    expect(result).toEqual({ hour: '2026-11-24T12', compacted: [compaction({ eventDate: '2026-11-24', eventHour: 10 })] });
+    expect(calls).toEqual(['list 2026-11-24T12', 'compact 2026-11-24 9', 'compact 2026-11-24 10', 'audit 2026-11-24 10']);
+    expect(result).toEqual({
+      hour: '2026-11-24T12',
+      compacted: [compaction({ eventDate: '2026-11-24', eventHour: 10 })],
+      audited: [{ auditId: 'stream:2026-11-24T10', checks: { pass: 3, warn: 1, fail: 0, error: 0 } }],
+    });
   });
 
   it('runs the full repair first when asked', async () => {
