@@ -60,7 +60,7 @@ export interface Check {
   readonly field?: string;
   /** freshness: the newest value may be this many hours before the end of the batch's hour. */
   readonly maxAgeHours?: number;
-  /** row_count_change: bounds of rows / median of the last `last` batches, once `minHistory` of them exist. */
+  /** row_count_change: bounds of rows / median of the last `last` batches that had rows, once `minHistory` of them exist. */
   readonly minRatio?: number;
   readonly maxRatio?: number;
   readonly last?: number;
@@ -456,7 +456,8 @@ export function evaluate(check: Check, batchId: string, measures: Measures, fail
       return verdict(failing > check.maxAgeHours!, round(failing), `newest ≤ ${check.maxAgeHours} h before the hour's end`, 0);
     }
     case 'row_count_change': {
-      const window = history.slice(0, check.last);
+      // An hour without a drop (no rows: every file a duplicate, or none landed) is no measure of a drop's size.
+      const window = history.filter((point) => point.rows_checked > 0).slice(0, check.last);
       const threshold = `rows / median of the last ${check.last} batches ${bounds(check.minRatio, check.maxRatio, ' ×')}`;
       if (window.length < check.minHistory!) return verdict(false, null, threshold, 0, `${window.length} earlier batches, ${check.minHistory} needed`);
       const typical = median(window.map((point) => point.rows_checked));

@@ -65,6 +65,9 @@ describe('verdicts', () => {
     expect(evaluate(check, 'B', measures(1450), null, history)).toMatchObject({ status: 'pass' });
     expect(evaluate(check, 'B', measures(10), null, history.slice(0, 2))).toMatchObject({ status: 'pass', observed: null, message: '2 earlier batches, 3 needed' });
     expect(holds(evaluate(check, 'B', measures(150), null, history))).toBe(false);
+    // Hours without a drop (every file a duplicate) have no rows: they are no measure of a drop's size.
+    const withEmpty = [0, 0, 0, 1400, 1500, 1600].map((rows, index) => ({ batch_id: `H${index}`, rows_checked: rows }));
+    expect(evaluate(check, 'B', measures(450), null, withEmpty)).toMatchObject({ status: 'pass', observed: 0.3, message: 'median 1500 rows over 3 batches' });
   });
 
   it('row checks: a failing row over max_failing (default 0), or a share over max_rate, takes the severity', () => {
