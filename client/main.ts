@@ -14,6 +14,7 @@ import { runSql } from './sql';
 import { runStream } from './stream';
 import { runProduce, type ProduceOptions } from './produce';
 import { runDlq, type DlqOptions } from './dlq';
+import { runSchemaCheck, runSchemaDrift } from './schema';
 import { runBatchDecision, runDqChecks, runDqResults, type BatchDecisionOptions, type DqResultsOptions } from './dq';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
@@ -137,6 +138,17 @@ function program(): Command {
     .option('--limit <n>', 'print at most N rows', positiveInt)
     .addOption(formatOption())
     .action((options: DqResultsOptions) => runDqResults(context(), options));
+  const schema = qpipe.command('schema').description('the explicit schema contracts (schemas/: JSON Schema 2020-12, one file per version)');
+  schema
+    .command('check')
+    .description('verify that every version of each contract is BACKWARD compatible with the one before it (Confluent\'s rules); fails on a problem')
+    .option('--dir <dir>', 'the contracts (default: QPIPE_SCHEMAS_DIR, schemas/)')
+    .action((options: { dir?: string }) => runSchemaCheck(context(), options));
+  schema
+    .command('drift')
+    .description('what the data holds beyond the contracts: CSV columns they do not list, and the fields app_events keeps in extra, with counts and first and last seen')
+    .addOption(formatOption())
+    .action((options: { format: OutputFormat }) => runSchemaDrift(context(), options));
   dq.command('checks')
     .description('the declared checks, validated')
     .addOption(formatOption())

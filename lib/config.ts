@@ -24,6 +24,8 @@ export interface Config {
   readonly schedules: SchedulesConfig;
   readonly warehouse: WarehouseConfig;
   readonly dq: DqConfig;
+  /** The schema contracts, one `v<N>.json` per version, `QPIPE_SCHEMAS_DIR` (`<home>/schemas`): what `qpipe schema check` reads. */
+  readonly schemasDir: string;
   readonly stream: StreamConfig;
   readonly stack: StackConfig;
 }
@@ -279,6 +281,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       vacuumRetentionHours: read.nonNegativeInt('QPIPE_WAREHOUSE_VACUUM_RETENTION_HOURS', 168),
       optimizeFileBytes: read.positiveInt('QPIPE_WAREHOUSE_OPTIMIZE_FILE_MB', 128) * 1024 * 1024,
     },
+    schemasDir: read.path('QPIPE_SCHEMAS_DIR', 'schemas', home),
     dq: {
       checksDir: read.path('QPIPE_CHECKS_DIR', 'checks', home),
       sampleRows: read.positiveInt('QPIPE_DQ_SAMPLE_ROWS', 20),

@@ -9,6 +9,8 @@
  *   <root>/meta/ingested_files/batch_id=<batch_id>/files.json   the `ingested_files` table's rows, staged
  */
 
+import { requiredColumnsOf } from './schemas';
+
 /** A logical hour, `YYYY-MM-DDTHH` (UTC): the input of an hourly run and the name of its batch. */
 export type LogicalHour = string;
 
@@ -69,15 +71,11 @@ export function datasetOf(fileName: string): Dataset | undefined {
   return match ? (match[1] as Dataset) : undefined;
 }
 
-/** Required header columns of each family, as the source spells them (typos included). */
+/** Required header columns of each family, as the source spells them (typos included): the current contract's (schemas/csv/). */
 export const requiredColumns: Record<Dataset, readonly string[]> = {
-  branches: ['branch_id', 'location', 'establish_date', 'class'],
-  sales_agents: ['sales_person_id', 'name', 'hire_date'],
-  sales_transactions: [
-    'transaction_date', 'transaction_id', 'customer_id', 'customer_fname', 'cusomter_lname', 'cusomter_email',
-    'sales_agent_id', 'branch_id', 'product_id', 'product_name', 'product_category',
-    'offer_1', 'offer_2', 'offer_3', 'offer_4', 'offer_5', 'units', 'unit_price', 'is_online', 'payment_method', 'shipping_address',
-  ],
+  branches: requiredColumnsOf('branches'),
+  sales_agents: requiredColumnsOf('sales_agents'),
+  sales_transactions: requiredColumnsOf('sales_transactions'),
 };
 
 export const fileStatuses = ['ingested', 'duplicate', 'rejected'] as const;

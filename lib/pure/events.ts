@@ -16,6 +16,8 @@
  *   without a zone it is in the source's zone, UTC by default): it decides the hour partition.
  */
 
+import { appEventsContract } from './schemas';
+
 export const deadLetterReasons = ['NOT_JSON', 'MISSING_EVENT_TYPE', 'BAD_TIMESTAMP', 'UNSUPPORTED_VALUE'] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
@@ -59,7 +61,7 @@ export interface EventHour {
 
 export type ParsedEvent = { readonly ok: true; readonly row: AppEventRow; readonly hour: EventHour } | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
 
-/** The top-level fields the schema knows; `metadata`'s known keys are `category` and `source`. */
+/** The top-level fields the schema knows (schemas/app_events/: its properties); `metadata`'s known keys are `category` and `source`. */
 const stringColumns = {
   customerId: 'customer_id',
   productId: 'product_id',
@@ -67,7 +69,10 @@ const stringColumns = {
   recommendedProductId: 'recommended_product_id',
   algorithm: 'algorithm',
 } as const;
-const handledFields = new Set(['eventType', 'timestamp', 'metadata', 'quantity', 'totalAmount', ...Object.keys(stringColumns)]);
+const handledFields = new Set(Object.keys(appEventsContract.properties ?? {}));
+
+/** The fields `parseEvent` maps to their columns: the contract's properties, no more and no fewer (a unit test holds them equal). */
+export const mappedEventFields = ['eventType', 'timestamp', 'metadata', 'quantity', 'totalAmount', ...Object.keys(stringColumns)];
 
 const timestampPattern = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 
