@@ -107,6 +107,12 @@ export function streamMaintenanceActivities(deps: ActivityDeps) {
 
   async function ensureTable(): Promise<void> {
     await executeJob(hive, 'app_events_ddl', { database, location: appEventsTableDir(root) }, statementOptions({ step: 'ddl' }));
+    // A table created before rows recorded their contract version gets the column (older rows read NULL).
+    const columns = await hive.query<{ col_name: string }>(`DESCRIBE TABLE ${table}`, statementOptions({ step: 'ddl' }));
+    if (!columns.rows.some((row) => row.col_name === 'schema_version')) {
+      await hive.execute(`ALTER TABLE ${table} ADD COLUMNS (schema_version INT)`, statementOptions({ step: 'ddl' }));
+      maintenanceLog.info({ table }, 'added the schema_version column to app_events');
+    }
   }
 
   /** The partitions' committed offsets; a commit file without one breaks the stream's contract. */

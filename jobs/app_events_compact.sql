@@ -25,7 +25,8 @@ CREATE OR REPLACE TEMPORARY VIEW qpipe_stream_live (
   kafka_topic STRING,
   kafka_partition INT,
   kafka_offset STRING,
-  ingested_at STRING
+  ingested_at STRING,
+  schema_version INT
 )
 USING json
 OPTIONS (path :live_files, mode 'FAILFAST');
@@ -37,7 +38,7 @@ WITH registered AS (
   SELECT
     event_type, customer_id, product_id, event_ts, category, source, quantity, total_amount,
     payment_method, recommended_product_id, algorithm, extra, kafka_topic, kafka_partition,
-    kafka_offset, ingested_at,
+    kafka_offset, ingested_at, schema_version,
     0 AS preference
   FROM :database.app_events
   WHERE event_date = :event_date AND event_hour = :event_hour
@@ -52,6 +53,7 @@ live AS (
     payment_method, recommended_product_id, algorithm, extra, kafka_topic, kafka_partition,
     CAST(kafka_offset AS BIGINT) AS kafka_offset,
     CAST(ingested_at AS TIMESTAMP) AS ingested_at,
+    schema_version,
     1 AS preference
   FROM qpipe_stream_live
 ),
@@ -67,7 +69,7 @@ final AS (
   SELECT /*+ REPARTITION(1) */
     event_type, customer_id, product_id, event_ts, category, source, quantity, total_amount,
     payment_method, recommended_product_id, algorithm, extra, kafka_topic, kafka_partition,
-    kafka_offset, ingested_at
+    kafka_offset, ingested_at, schema_version
   FROM ranked
   WHERE copy = 1
 )

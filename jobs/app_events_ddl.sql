@@ -5,6 +5,8 @@
 -- Each hour partition points at one compacted Parquet version of the hour
 -- (`<location>/event_date=D/event_hour=HH/v<N>`), written whole by stream maintenance and switched in
 -- by one ALTER TABLE … SET LOCATION: a reader sees the old version or the new one, never a mix.
+-- `schema_version` is the event contract's version each row was validated against (NULL for rows
+-- written before versions were recorded); a table created without it gets it added by the activity.
 CREATE DATABASE IF NOT EXISTS :database;
 
 CREATE TABLE IF NOT EXISTS :database.app_events (
@@ -24,6 +26,7 @@ CREATE TABLE IF NOT EXISTS :database.app_events (
   kafka_partition INT,
   kafka_offset BIGINT,
   ingested_at TIMESTAMP,
+  schema_version INT,
   event_date DATE,
   event_hour INT
 )

@@ -116,7 +116,7 @@ const relations: Record<AuditedTable, Relation> = {
     order: 'kafka_partition, kafka_offset',
     columns: [
       'event_type', 'customer_id', 'product_id', 'event_ts', 'category', 'source', 'quantity', 'total_amount', 'payment_method',
-      'recommended_product_id', 'algorithm', 'extra', 'ingested_at',
+      'recommended_product_id', 'algorithm', 'extra', 'ingested_at', 'schema_version',
     ],
   },
 };

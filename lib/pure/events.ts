@@ -16,7 +16,7 @@
  *   without a zone it is in the source's zone, UTC by default): it decides the hour partition.
  */
 
-import { appEventsContract } from './schemas';
+import { appEventsContract, appEventsSchemaVersion } from './schemas';
 
 export const deadLetterReasons = ['NOT_JSON', 'MISSING_EVENT_TYPE', 'BAD_TIMESTAMP', 'UNSUPPORTED_VALUE'] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
@@ -51,6 +51,8 @@ export interface AppEventRow {
   readonly kafka_offset: string;
   /** When the stream worker read it, `YYYY-MM-DD HH:MM:SS.fff` UTC. */
   readonly ingested_at: string;
+  /** The version of the event contract (schemas/app_events/v<N>.json) it was validated against. */
+  readonly schema_version: number;
 }
 
 /** The hour partition of an event: `event_date` (DATE) and `event_hour` (0–23), from its own time. */
@@ -278,6 +280,7 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
       kafka_partition: position.partition,
       kafka_offset: position.offset,
       ingested_at: ingestedAtText(readAt),
+      schema_version: appEventsSchemaVersion,
     },
   };
 }
@@ -297,7 +300,7 @@ export function appEventLine(row: AppEventRow): string {
     `{"event_type":${jsonText(row.event_type)},"customer_id":${jsonText(row.customer_id)},"product_id":${jsonText(row.product_id)},"event_ts":${jsonText(row.event_ts)}` +
     `,"category":${jsonText(row.category)},"source":${jsonText(row.source)},"quantity":${row.quantity === null ? 'null' : String(row.quantity)},"total_amount":${jsonText(row.total_amount)}` +
     `,"payment_method":${jsonText(row.payment_method)},"recommended_product_id":${jsonText(row.recommended_product_id)},"algorithm":${jsonText(row.algorithm)},"extra":${jsonText(row.extra)}` +
-    `,"kafka_topic":${jsonText(row.kafka_topic)},"kafka_partition":${String(row.kafka_partition)},"kafka_offset":${jsonText(row.kafka_offset)},"ingested_at":${jsonText(row.ingested_at)}}`
+    `,"kafka_topic":${jsonText(row.kafka_topic)},"kafka_partition":${String(row.kafka_partition)},"kafka_offset":${jsonText(row.kafka_offset)},"ingested_at":${jsonText(row.ingested_at)},"schema_version":${String(row.schema_version)}}`
   );
 }
 

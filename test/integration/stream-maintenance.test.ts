@@ -345,6 +345,9 @@ describe('stream maintenance on the real stack', () => {
       { check_name: 'purchase_has_customer', status: 'warn', observed: Math.round((2 / 94) * 1e6) / 1e6, failing_rows: 2, rows_checked: 94 },
       { check_name: 'unknown_fields', status: 'pass', observed: Math.round((1 / 94) * 1e6) / 1e6, failing_rows: 1, rows_checked: 94 },
     ]);
+    // Every row records the event contract's version it was validated against.
+    const versions = await hive.query(`SELECT schema_version, count(*) AS n FROM ${db}.app_events WHERE event_date = '2026-11-24' AND event_hour = 7 GROUP BY schema_version`);
+    expect(versions.rows.map((row) => ({ schema_version: row.schema_version, n: Number(row.n) }))).toEqual([{ schema_version: 1, n: 94 }]);
     const failed = await hive.query(`SELECT check_name, value FROM ${db}.dq_failed_rows WHERE batch_id = 'stream:2026-11-24T07' AND check_name = 'event_type_known'`);
     expect(failed.rows).toEqual([{ check_name: 'event_type_known', value: 'refund' }]);
   }, 600_000);

@@ -29,6 +29,7 @@ describe('app-log events', () => {
         kafka_partition: 2,
         kafka_offset: '41',
         ingested_at: '2026-11-24 12:00:00.123',
+        schema_version: 1,
       },
     });
   });
