@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { requiredColumns } from '../../lib/pure/batch';
 import { mappedEventFields } from '../../lib/pure/events';
-import { appEventsContract, backwardProblems, type JsonSchema } from '../../lib/pure/schemas';
+import { appEventsContract, appEventsSchemaVersion, backwardProblems, csvContracts, type JsonSchema } from '../../lib/pure/schemas';
 import { checkSchemas } from '../../lib/schema-registry';
 
 const schemasDir = path.resolve(__dirname, '../../schemas');
@@ -30,6 +30,16 @@ describe('schema contracts (schemas/)', () => {
     expect(Object.keys(appEventsContract.properties ?? {}).sort()).toEqual([...mappedEventFields].sort());
     expect(Object.keys(appEventsContract.properties?.metadata?.properties ?? {}).sort()).toEqual(['category', 'source']);
     expect(appEventsContract.required).toEqual(['eventType', 'timestamp']);
+  });
+
+  it('are read by the code at their newest version', () => {
+    const newest = (subject: string) => {
+      const { versions } = checkSchemas(schemasDir).find((candidate) => candidate.subject === subject)!;
+      return (JSON.parse(readFileSync(path.join(schemasDir, subject, `v${versions[versions.length - 1]}.json`), 'utf8')) as JsonSchema).$id;
+    };
+    expect(appEventsContract.$id).toBe(newest('app_events'));
+    expect(appEventsContract.$id).toMatch(new RegExp(`/v${appEventsSchemaVersion}\\.json$`));
+    for (const family of Object.keys(csvContracts) as (keyof typeof csvContracts)[]) expect(csvContracts[family].$id).toBe(newest(`csv/${family}`));
   });
 
   it('ship versions that pass qpipe schema check', () => {
