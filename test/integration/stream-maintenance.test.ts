@@ -350,5 +350,23 @@ describe('stream maintenance on the real stack', () => {
     expect(versions.rows.map((row) => ({ schema_version: row.schema_version, n: Number(row.n) }))).toEqual([{ schema_version: 1, n: 94 }]);
     const failed = await hive.query(`SELECT check_name, value FROM ${db}.dq_failed_rows WHERE batch_id = 'stream:2026-11-24T07' AND check_name = 'event_type_known'`);
     expect(failed.rows).toEqual([{ check_name: 'event_type_known', value: 'refund' }]);
+
+    // The other hours' audits, from the earlier tests: the generated events of 10 pass every check; in
+    // 08 the boundary records 3-6 carry fields in extra, 4 of its 47 rows (7 boundary rows, 40 purchases).
+    const statuses = async (auditId: string) =>
+      Object.fromEntries((await hive.query<{ check_name: string; status: string; failing_rows: number; rows_checked: number }>(`SELECT check_name, status, failing_rows, rows_checked FROM ${db}.dq_results WHERE batch_id = '${auditId}'`)).rows.map((row) => [row.check_name, [row.status, Number(row.failing_rows), Number(row.rows_checked)]]));
+    const rowsOf10 = (await tableCounts()).byHour['2026-11-24T10']!;
+    expect(await statuses('stream:2026-11-24T10')).toEqual({
+      dead_letter_rate: ['pass', 0, rowsOf10],
+      purchase_has_customer: ['pass', 0, rowsOf10],
+      event_type_known: ['pass', 0, rowsOf10],
+      unknown_fields: ['pass', 0, rowsOf10],
+    });
+    expect(await statuses('stream:2026-11-24T08')).toEqual({
+      dead_letter_rate: ['pass', 0, 47],
+      purchase_has_customer: ['pass', 0, 47],
+      event_type_known: ['pass', 0, 47],
+      unknown_fields: ['warn', 4, 47],
+    });
   }, 600_000);
 });

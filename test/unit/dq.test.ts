@@ -86,6 +86,13 @@ describe('verdicts', () => {
     expect(evaluate(check!, 'B', measures(0), null)).toMatchObject({ status: 'pass', message: 'no rows' });
   });
 
+  it('dead_letter_rate: the hour\'s letters over its records, above max takes the severity', () => {
+    const [check] = parseCheckFile('a.yml', { table: 'app_events', checks: [{ name: 'dlq', type: 'dead_letter_rate', severity: 'warn', max: 0.01 }] });
+    expect(evaluate(check!, 'stream:H', measures(990, { deadLetters: { letters: 10, records: 1000 } }), null)).toMatchObject({ status: 'pass', observed: 0.01, failing_rows: 10 });
+    expect(evaluate(check!, 'stream:H', measures(989, { deadLetters: { letters: 11, records: 1000 } }), null)).toMatchObject({ status: 'warn', observed: 0.011, message: '11 dead letters of 1000 records in the hour' });
+    expect(evaluate(check!, 'stream:H', measures(0), null)).toMatchObject({ status: 'pass', observed: 0 });
+  });
+
   it('takes the median of an odd and an even count', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
