@@ -30,7 +30,7 @@ export async function runBatchDecision({ config }: CommandContext, decision: 're
   if (decision === 'discard') {
     await confirm(`Discard batch ${batchId} in ${config.hive.database}: it is never published; its files stay archived and a resend of them is ingested as new.`, options.yes);
   }
-  const decidedBy = options.by ?? process.env.QPIPE_OPERATOR ?? userInfo().username;
+  const decidedBy = options.by ?? config.dq.operator ?? userInfo().username;
   await startOrJoin(config, batchDecision, batchDecisionWorkflowId(decision, batchId), { batchId, decision, decidedBy, reason: options.reason }, true, formatBatchDecision);
 }
 

@@ -63,6 +63,8 @@ export interface DqConfig {
   readonly checksDir: string;
   /** Failing rows' keys kept per check and batch in `dq_failed_rows`, `QPIPE_DQ_SAMPLE_ROWS` (20). */
   readonly sampleRows: number;
+  /** Who a `qpipe batch release|discard` is recorded as without `--by`, `QPIPE_OPERATOR` (unset: the login name). */
+  readonly operator?: string;
 }
 
 /** The Delta warehouse's upkeep (the daily warehouse maintenance). */
@@ -285,6 +287,7 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
     dq: {
       checksDir: read.path('QPIPE_CHECKS_DIR', 'checks', home),
       sampleRows: read.positiveInt('QPIPE_DQ_SAMPLE_ROWS', 20),
+      operator: env.QPIPE_OPERATOR || undefined,
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

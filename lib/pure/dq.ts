@@ -493,6 +493,11 @@ export function errorResult(check: Check, batchId: string, message: string): Che
   };
 }
 
+/** Verdicts by status, every status present. */
+export function countByStatus(results: readonly CheckResult[]): Record<CheckStatus, number> {
+  return Object.fromEntries(checkStatuses.map((status) => [status, results.filter((result) => result.status === status).length])) as Record<CheckStatus, number>;
+}
+
 /** Whether a result holds its batch: a breached or broken check of severity fail. */
 export const holds = (result: CheckResult): boolean => result.severity === 'fail' && (result.status === 'fail' || result.status === 'error');
 
