@@ -23,7 +23,7 @@ import {
   decisionPath,
   decisionDir,
 } from '../lib/pure/batch';
-import { csvSchema } from '../lib/pure/csv-schema';
+import { csvSchema, typedCells } from '../lib/pure/csv-schema';
 import { batchTables, type CheckResult, type CheckStatus } from '../lib/pure/dq';
 import { batchAuditor } from './audit';
 import { recordDecision } from './decisions';
@@ -245,6 +245,7 @@ function batchProcessor(deps: ActivityDeps) {
             file_seq: index,
             source_file: file.fileName,
             csv_schema: csvSchema(file.dataset, file.columns),
+            typed_cells: typedCells(file.dataset, file.columns),
           });
           heartbeat({ ...progress, step, file: file.fileName });
         }

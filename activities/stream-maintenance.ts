@@ -7,6 +7,7 @@ import { readCommittedOffsets } from '../lib/stream/commits';
 import { parseLogicalHour, type LogicalHour } from '../lib/pure/batch';
 import { isCalendarDate } from '../lib/pure/calendar-date';
 import { sqlIdentifier, sqlString } from '../lib/pure/sql';
+import { appEventsColumns, appEventsSql } from '../lib/pure/schemas';
 import type { StatementOptions } from '../lib/hive-client';
 import { createKafka, recordsWithin } from '../lib/kafka';
 import { streamAuditId, type CheckStatus } from '../lib/pure/dq';
@@ -105,13 +106,19 @@ export function streamMaintenanceActivities(deps: ActivityDeps) {
   const table = `${config.hive.database}.app_events`;
   const maintenanceLog = log.child({ component: 'stream-maintenance' });
 
+  // The table's columns and the compaction's reading of the stream's JSON lines, from the event contract.
+  const eventColumns = appEventsColumns();
+  const { definitions, ...compactionColumns } = appEventsSql(eventColumns);
+
   async function ensureTable(): Promise<void> {
-    await executeJob(hive, 'app_events_ddl', { database, location: appEventsTableDir(root) }, statementOptions({ step: 'ddl' }));
-    // A table created before rows recorded their contract version gets the column (older rows read NULL).
-    const columns = await hive.query<{ col_name: string }>(`DESCRIBE TABLE ${table}`, statementOptions({ step: 'ddl' }));
-    if (!columns.rows.some((row) => row.col_name === 'schema_version')) {
-      await hive.execute(`ALTER TABLE ${table} ADD COLUMNS (schema_version INT)`, statementOptions({ step: 'ddl' }));
-      maintenanceLog.info({ table }, 'added the schema_version column to app_events');
+    await executeJob(hive, 'app_events_ddl', { database, location: appEventsTableDir(root), columns: definitions }, statementOptions({ step: 'ddl' }));
+    // A table created before a column was in the contract gets it (its older rows read NULL there).
+    const described = await hive.query<{ col_name: string }>(`DESCRIBE TABLE ${table}`, statementOptions({ step: 'ddl' }));
+    const present = new Set(described.rows.map((row) => row.col_name));
+    const missing = eventColumns.filter((column) => !present.has(column.name));
+    if (missing.length > 0) {
+      await hive.execute(`ALTER TABLE ${table} ADD COLUMNS (${appEventsSql(missing).definitions.code})`, statementOptions({ step: 'ddl' }));
+      maintenanceLog.info({ table, columns: missing.map((column) => column.name) }, 'added the contract\'s new columns to app_events');
     }
   }
 
@@ -207,7 +214,12 @@ export function streamMaintenanceActivities(deps: ActivityDeps) {
       const version = (existing.at(-1) ?? 0) + 1;
       const target = versionDir(root, eventDate, eventHour, version);
       const partition = { database, event_date: eventDate, event_hour: eventHour, target };
-      await executeJob(hive, 'app_events_compact', { ...partition, live_files: filesGlob(liveDir, committed), max_records_per_file: maxRecordsPerFile }, progress);
+      await executeJob(
+        hive,
+        'app_events_compact',
+        { ...partition, live_files: filesGlob(liveDir, committed), max_records_per_file: maxRecordsPerFile, ...compactionColumns },
+        progress,
+      );
       const [counts] = await queryJob<VersionCounts>(hive, 'app_events_version_counts', partition, progress);
       const [rows, keys, rowsBefore, liveRows] = [counts!.rows, counts!.keys, counts!.registered_rows, counts!.live_rows].map(Number) as [number, number, number, number];
       if (!(await hdfs.exists(`${target}/_SUCCESS`)) || rows !== keys || rows < rowsBefore || rows > rowsBefore + liveRows) {

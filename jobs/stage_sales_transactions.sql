@@ -3,7 +3,8 @@
 -- with `reason` set when the line is rejected (then its other columns are not used).
 -- Parameters: database, batch_id, file_seq (the file's order in the batch), source_file, csv_schema
 -- (`c STRING, …` in the file's own column order: the ingest read the header, columns are matched by
--- name, never by position; a column qpipe does not use is named `_unused_<n>`).
+-- name, never by position; a column qpipe does not use is named `_unused_<n>`), typed_cells (the
+-- contract's columns typed, generated from schemas/csv/sales_transactions/ by lib/pure/csv-schema.ts).
 --
 -- Rejection reasons are checked in the spec table's order and the first that applies wins:
 -- MISSING_KEY, BAD_DATE, BAD_NUMBER, NON_POSITIVE, MULTIPLE_OFFERS, BAD_FLAG, MISSING_STORE_FIELDS,
@@ -18,56 +19,20 @@ WITH records AS (
 ),
 
 cells AS (
-  -- by name, trimmed (spaces and tabs); an empty cell is NULL
-  SELECT
-    line_number,
-    raw_line,
-    nullif(trim(BOTH ' \t' FROM r.transaction_date), '') AS transaction_date_text,
-    nullif(trim(BOTH ' \t' FROM r.transaction_id), '') AS transaction_id,
-    nullif(trim(BOTH ' \t' FROM r.customer_id), '') AS customer_id,
-    nullif(trim(BOTH ' \t' FROM r.customer_fname), '') AS first_name,
-    nullif(trim(BOTH ' \t' FROM r.cusomter_lname), '') AS last_name,
-    nullif(trim(BOTH ' \t' FROM r.cusomter_email), '') AS email_text,
-    nullif(trim(BOTH ' \t' FROM r.sales_agent_id), '') AS sales_agent_id,
-    nullif(trim(BOTH ' \t' FROM r.branch_id), '') AS branch_id,
-    nullif(trim(BOTH ' \t' FROM r.product_id), '') AS product_id,
-    nullif(trim(BOTH ' \t' FROM r.product_name), '') AS product_name,
-    nullif(trim(BOTH ' \t' FROM r.product_category), '') AS product_category,
-    nullif(trim(BOTH ' \t' FROM r.offer_1), '') AS offer_1,
-    nullif(trim(BOTH ' \t' FROM r.offer_2), '') AS offer_2,
-    nullif(trim(BOTH ' \t' FROM r.offer_3), '') AS offer_3,
-    nullif(trim(BOTH ' \t' FROM r.offer_4), '') AS offer_4,
-    nullif(trim(BOTH ' \t' FROM r.offer_5), '') AS offer_5,
-    nullif(trim(BOTH ' \t' FROM r.units), '') AS units_text,
-    nullif(trim(BOTH ' \t' FROM r.unit_price), '') AS unit_price_text,
-    nullif(trim(BOTH ' \t' FROM r.is_online), '') AS is_online_text,
-    nullif(trim(BOTH ' \t' FROM r.payment_method), '') AS payment_method,
-    nullif(trim(BOTH ' \t' FROM r.shipping_address), '') AS shipping_address
+  -- each contract column (schemas/csv/sales_transactions/) by name, trimmed (spaces and tabs), an
+  -- empty cell NULL, typed as the contract's x-qpipe-type says (lib/pure/csv-schema.ts): a cell that
+  -- is not of its type is NULL. A date is yyyy-M-d or yyyy-MM-dd and real; a flag is `True` (set),
+  -- empty (not set) or NULL (not a flag); unit_price is DECIMAL(10,2), a third decimal rounding half-up.
+  SELECT line_number, raw_line, :typed_cells
   FROM records
 ),
 
 typed AS (
   SELECT
     c.*,
-    -- yyyy-M-d or yyyy-MM-dd, and a real date
-    CASE
-      WHEN transaction_date_text RLIKE '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$'
-        THEN CAST(try_to_timestamp(transaction_date_text, 'yyyy-M-d') AS DATE)
-    END AS transaction_date,
-    CASE WHEN units_text RLIKE '^[+-]?[0-9]+$' THEN try_cast(units_text AS INT) END AS units,
-    -- stored as DECIMAL(10,2): a third decimal rounds half-up; too large a price is not a number here
-    try_cast(unit_price_text AS DECIMAL(10,2)) AS unit_price,
-    CASE is_online_text WHEN 'yes' THEN TRUE WHEN 'no' THEN FALSE END AS is_online,
-    CASE
-      WHEN offer_1 = 'True' THEN 1
-      WHEN offer_2 = 'True' THEN 2
-      WHEN offer_3 = 'True' THEN 3
-      WHEN offer_4 = 'True' THEN 4
-      WHEN offer_5 = 'True' THEN 5
-    END AS offer_number,
-    IF(offer_1 = 'True', 1, 0) + IF(offer_2 = 'True', 1, 0) + IF(offer_3 = 'True', 1, 0)
-      + IF(offer_4 = 'True', 1, 0) + IF(offer_5 = 'True', 1, 0) AS offers_set,
-    coalesce(offer_1 <> 'True' OR offer_2 <> 'True' OR offer_3 <> 'True' OR offer_4 <> 'True' OR offer_5 <> 'True', FALSE) AS bad_offer_cell,
+    CASE WHEN offer_1 THEN 1 WHEN offer_2 THEN 2 WHEN offer_3 THEN 3 WHEN offer_4 THEN 4 WHEN offer_5 THEN 5 END AS offer_number,
+    IF(offer_1, 1, 0) + IF(offer_2, 1, 0) + IF(offer_3, 1, 0) + IF(offer_4, 1, 0) + IF(offer_5, 1, 0) AS offers_set,
+    offer_1 IS NULL OR offer_2 IS NULL OR offer_3 IS NULL OR offer_4 IS NULL OR offer_5 IS NULL AS bad_offer_cell,
     -- the junk always follows the domain's `.com`: keep up to the first `.com` after the `@`
     lower(trim(coalesce(nullif(regexp_extract(email_text, '(?i)^(.*?@.*?\\.com)', 1), ''), email_text))) AS email_candidate,
     -- split from the right: the last three parts are city, state, postal code; the street may hold '/'

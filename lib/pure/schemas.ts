@@ -9,12 +9,15 @@ import branchesV1 from '../../schemas/csv/branches/v1.json';
 import salesAgentsV1 from '../../schemas/csv/sales_agents/v1.json';
 import salesTransactionsV1 from '../../schemas/csv/sales_transactions/v1.json';
 import appEventsV1 from '../../schemas/app_events/v1.json';
+import { sqlIdentifiers, type SqlCode, type SqlIdentifierList } from './sql';
 
 /** The part of a JSON Schema the contracts use. */
 export interface JsonSchema {
   readonly type?: string | readonly string[];
   readonly format?: string;
   readonly 'x-qpipe-type'?: string;
+  /** The column a field becomes, when not its own name. */
+  readonly 'x-qpipe-column'?: string;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
   readonly additionalProperties?: boolean | JsonSchema;
@@ -31,6 +34,80 @@ export const csvContracts = {
 /** The current app-event contract and its version (each `app_events` row records the version it was validated against). */
 export const appEventsContract = appEventsV1 as JsonSchema;
 export const appEventsSchemaVersion = 1;
+
+/** A column of a table: its name and Spark type. */
+export interface TableColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** The Spark type of an event field's x-qpipe-type. */
+function eventColumnType(type: string | undefined, field: string): string {
+  const simple: Readonly<Record<string, string>> = { string: 'STRING', timestamp: 'TIMESTAMP', integer: 'INT', bigint: 'BIGINT' };
+  const decimal = type === undefined ? null : /^decimal\((\d{1,2}),(\d{1,2})\)$/.exec(type);
+  if (decimal && Number(decimal[2]) <= Number(decimal[1]) && Number(decimal[1]) <= 38) return `DECIMAL(${decimal[1]},${decimal[2]})`;
+  const sql = type === undefined ? undefined : simple[type];
+  if (!sql) throw new RangeError(`event field ${field}: x-qpipe-type "${String(type)}" is not one of ${[...Object.keys(simple), 'decimal(p,s)'].join(', ')}`);
+  return sql;
+}
+
+/** The columns qpipe adds to every event: unknown fields, lineage, the contract version. */
+const appEventsLineage: readonly TableColumn[] = [
+  { name: 'extra', type: 'STRING' },
+  { name: 'kafka_topic', type: 'STRING' },
+  { name: 'kafka_partition', type: 'INT' },
+  { name: 'kafka_offset', type: 'BIGINT' },
+  { name: 'ingested_at', type: 'TIMESTAMP' },
+  { name: 'schema_version', type: 'INT' },
+];
+
+/**
+ * The columns of `app_events` (without its partition columns): each field of the event contract
+ * as its x-qpipe-column and x-qpipe-type, in the contract's order (an object's fields flattened in
+ * place), then qpipe's own columns.
+ */
+export function appEventsColumns(contract: JsonSchema = appEventsContract): TableColumn[] {
+  const columns: TableColumn[] = [];
+  const walk = (properties: Readonly<Record<string, JsonSchema>>, path: string) => {
+    for (const [field, property] of Object.entries(properties)) {
+      if (property.properties) {
+        walk(property.properties, `${path}${field}.`);
+        continue;
+      }
+      const name = property['x-qpipe-column'];
+      if (name === undefined || !/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`event field ${path}${field}: x-qpipe-column ${JSON.stringify(name)} is not a column name`);
+      columns.push({ name, type: eventColumnType(property['x-qpipe-type'], `${path}${field}`) });
+    }
+  };
+  walk(contract.properties ?? {}, '');
+  columns.push(...appEventsLineage);
+  const names = columns.map((column) => column.name);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated) throw new RangeError(`app_events column ${repeated} is named twice`);
+  return columns;
+}
+
+/** The SQL parameters of the app_events table and its compaction, from {@link appEventsColumns}. */
+export interface AppEventsSql {
+  /** `name TYPE, …`: the table's (app_events_ddl.sql `:columns`). */
+  readonly definitions: SqlCode;
+  /** The compaction's (app_events_compact.sql): the table's column names, */
+  readonly columns: SqlIdentifierList;
+  /** the schema the stream's JSON lines are read with (a TIMESTAMP, DECIMAL or BIGINT is written as text and read as a STRING), */
+  readonly live_columns: SqlCode;
+  /** and those live columns cast to the table's types. */
+  readonly typed_columns: SqlCode;
+}
+
+export function appEventsSql(columns: readonly TableColumn[] = appEventsColumns()): AppEventsSql {
+  const asText = (type: string) => type === 'TIMESTAMP' || type === 'BIGINT' || type.startsWith('DECIMAL');
+  return {
+    definitions: { code: columns.map(({ name, type }) => `${name} ${type}`).join(',\n  ') },
+    columns: sqlIdentifiers(columns.map(({ name }) => name)),
+    live_columns: { code: columns.map(({ name, type }) => `${name} ${asText(type) ? 'STRING' : type}`).join(',\n  ') },
+    typed_columns: { code: columns.map(({ name, type }) => (asText(type) ? `CAST(${name} AS ${type}) AS ${name}` : name)).join(',\n    ') },
+  };
+}
 
 /** The required columns of a CSV family's current contract. */
 export const requiredColumnsOf = (family: keyof typeof csvContracts): readonly string[] => csvContracts[family].required ?? [];

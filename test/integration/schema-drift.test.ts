@@ -7,6 +7,7 @@ import { streamMaintenanceActivities } from '../../activities/stream-maintenance
 import { executeJob } from '../../lib/jobs';
 import { appEventsTableDir } from '../../lib/pure/stream';
 import { sqlIdentifier } from '../../lib/pure/sql';
+import { appEventsSql } from '../../lib/pure/schemas';
 import { isolatedEnv } from '../helpers/isolated';
 import { commitBatch } from '../helpers/raw-batch';
 import { testWarehouse } from '../helpers/warehouse';
@@ -42,7 +43,7 @@ describe('qpipe schema drift', () => {
     await commitBatch(w.hdfs, config.hdfs.root, '2026-02-01T03', [{ fileName: 'sales_transactions_SS_raw_3.csv', content: sales('') }]);
 
     const database = sqlIdentifier(config.hive.database);
-    await executeJob(w.hive, 'app_events_ddl', { database, location: appEventsTableDir(config.hdfs.root) });
+    await executeJob(w.hive, 'app_events_ddl', { database, location: appEventsTableDir(config.hdfs.root), columns: appEventsSql().definitions });
     const event = (ts: string, extra: string | null) =>
       `('purchase', '1', '2', TIMESTAMP'${ts}', NULL, NULL, 1, 2.00, NULL, NULL, NULL, ${extra === null ? 'NULL' : `'${extra}'`}, 'app_logs', 0, ${Date.parse(`${ts}Z`) / 1000}, TIMESTAMP'${ts}', 1)`;
     await w.hive.execute(
@@ -72,22 +73,24 @@ describe('app_events created before rows recorded their contract version', () =>
     await old.close();
   }, 120_000);
 
-  it('gets the schema_version column from the next maintenance; its rows read NULL there', async () => {
+  it('gets the contract\'s columns it lacks (schema_version, algorithm) from the next maintenance; its rows read NULL there', async () => {
     const table = `${old.db}.app_events`;
     await old.hive.execute(`CREATE DATABASE IF NOT EXISTS ${old.db}`);
     await old.hive.execute(
       `CREATE TABLE ${table} (event_type STRING, customer_id STRING, product_id STRING, event_ts TIMESTAMP, category STRING, source STRING, quantity INT, total_amount DECIMAL(10,2), ` +
-        `payment_method STRING, recommended_product_id STRING, algorithm STRING, extra STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT, ingested_at TIMESTAMP, event_date DATE, event_hour INT) ` +
+        `payment_method STRING, recommended_product_id STRING, extra STRING, kafka_topic STRING, kafka_partition INT, kafka_offset BIGINT, ingested_at TIMESTAMP, event_date DATE, event_hour INT) ` +
         `USING parquet PARTITIONED BY (event_date, event_hour) LOCATION '${appEventsTableDir(old.config.hdfs.root)}'`,
     );
-    await old.hive.execute(`INSERT INTO ${table} PARTITION (event_date = '2026-02-01', event_hour = 7) VALUES ('purchase', '1', '2', TIMESTAMP'2026-02-01 07:10:00', NULL, NULL, 1, 2.00, NULL, NULL, NULL, NULL, 'app_logs', 0, 1, TIMESTAMP'2026-02-01 07:10:01')`);
+    await old.hive.execute(`INSERT INTO ${table} PARTITION (event_date = '2026-02-01', event_hour = 7) VALUES ('purchase', '1', '2', TIMESTAMP'2026-02-01 07:10:00', NULL, NULL, 1, 2.00, NULL, NULL, NULL, 'app_logs', 0, 1, TIMESTAMP'2026-02-01 07:10:01')`);
     const columns = async () => (await old.query(`DESCRIBE TABLE ${table}`)).map((row) => String(row.col_name));
     expect(await columns()).not.toContain('schema_version');
+    expect(await columns()).not.toContain('algorithm');
     // The full repair checks the table first (and, no version being on disk, drops the hand-made partition).
     await streamMaintenanceActivities(old.deps).repairStreamPartitions();
+    // added at the end, in the contract's order
     expect((await columns()).slice(0, 17)).toEqual([
       'event_type', 'customer_id', 'product_id', 'event_ts', 'category', 'source', 'quantity', 'total_amount', 'payment_method',
-      'recommended_product_id', 'algorithm', 'extra', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'ingested_at', 'schema_version',
+      'recommended_product_id', 'extra', 'kafka_topic', 'kafka_partition', 'kafka_offset', 'ingested_at', 'algorithm', 'schema_version',
     ]);
   }, 300_000);
 });

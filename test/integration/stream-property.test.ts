@@ -5,6 +5,7 @@ import { HiveClient } from '../../lib/hive-client';
 import { loadJob } from '../../lib/jobs';
 import { silentLogger } from '../../lib/log';
 import { sqlIdentifier } from '../../lib/pure/sql';
+import { appEventsSql } from '../../lib/pure/schemas';
 import { parseBatch } from '../../lib/stream/parse-batch';
 import { isolatedConfig } from '../helpers/isolated';
 
@@ -99,7 +100,8 @@ describe(`random records through the worker's parse and compaction's reader (see
     // Each event hour's gzip member as one live file, as the worker writes them.
     const dir = `${config.hdfs.root}/live`;
     for (const [index, hour] of parsed.hours.entries()) await hdfs.putAtomic(`${dir}/property+0+${index}.jsonl.gz`, Buffer.from(hour.gzip));
-    const [view] = loadJob('app_events_compact', { database: sqlIdentifier('unused'), event_date: '2026-01-01', event_hour: 0, live_files: `${dir}/*.jsonl.gz`, target: `${dir}/unused`, max_records_per_file: 1 });
+    const { definitions: _table, ...compactionColumns } = appEventsSql();
+    const [view] = loadJob('app_events_compact', { database: sqlIdentifier('unused'), event_date: '2026-01-01', event_hour: 0, live_files: `${dir}/*.jsonl.gz`, target: `${dir}/unused`, max_records_per_file: 1, ...compactionColumns });
     await hive.execute(view!);
     // The casts compaction makes (ANSI: a value it cannot cast fails the statement).
     const rows = (

@@ -5,8 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import { requiredColumns } from '../../lib/pure/batch';
-import { mappedEventFields } from '../../lib/pure/events';
-import { appEventsContract, appEventsSchemaVersion, backwardProblems, csvContracts, type JsonSchema } from '../../lib/pure/schemas';
+import { mappedEventFields, parseEvent } from '../../lib/pure/events';
+import { csvColumnSqlType, csvColumns, csvSchema, typedCells } from '../../lib/pure/csv-schema';
+import { renderSql } from '../../lib/pure/sql';
+import { appEventsColumns, appEventsContract, appEventsSchemaVersion, appEventsSql, backwardProblems, csvContracts, type JsonSchema } from '../../lib/pure/schemas';
 import { checkSchemas } from '../../lib/schema-registry';
 
 const schemasDir = path.resolve(__dirname, '../../schemas');
@@ -46,6 +48,64 @@ describe('schema contracts (schemas/)', () => {
     const subjects = checkSchemas(schemasDir);
     expect(subjects.map((subject) => subject.subject)).toEqual(['app_events', 'csv/branches', 'csv/sales_agents', 'csv/sales_transactions']);
     expect(subjects.flatMap((subject) => subject.problems)).toEqual([]);
+  });
+});
+
+describe('column types from the contracts', () => {
+  /** A stage table's column types as jobs/ddl.sql creates them. */
+  const stageTableTypes = (table: string): Record<string, string> => {
+    const ddl = readFileSync(path.resolve(__dirname, '../../jobs/ddl.sql'), 'utf8');
+    const body = new RegExp(`CREATE TABLE IF NOT EXISTS :database\\.${table} \\(([^;]*?)\\)\\s*USING`).exec(ddl)![1]!;
+    return Object.fromEntries(body.split(',\n').map((line) => line.trim().split(/\s+/) as [string, string]));
+  };
+
+  it('type each stage column as the stage table stores it (every typed contract column is in its stage table)', () => {
+    const tables = { branches: '_stage_branches', sales_agents: '_stage_sales_agents', sales_transactions: '_stage_transactions' } as const;
+    for (const family of Object.keys(tables) as (keyof typeof tables)[]) {
+      const stored = stageTableTypes(tables[family]);
+      for (const column of csvColumns(csvContracts[family])) {
+        // flags and the raw email and address are read by the stage SQL, not stored
+        if (column.type === 'flag' || !(column.name in stored)) continue;
+        expect([family, column.name, csvColumnSqlType(column)]).toEqual([family, column.name, stored[column.name]]);
+      }
+    }
+    expect(csvColumns(csvContracts.sales_transactions).filter((column) => column.type !== 'string').map((column) => `${column.name} ${csvColumnSqlType(column)}`)).toEqual([
+      'transaction_date DATE', 'offer_1 BOOLEAN', 'offer_2 BOOLEAN', 'offer_3 BOOLEAN', 'offer_4 BOOLEAN', 'offer_5 BOOLEAN', 'units INT', 'unit_price DECIMAL(10,2)', 'is_online BOOLEAN',
+    ]);
+  });
+
+  it('generate the stage SQL\'s typed cells: by source name, as the stage name, an optional column a file lacks as a typed NULL', () => {
+    const contract = object(
+      { id: { type: 'string', 'x-qpipe-type': 'string', 'x-qpipe-column': 'item_id' }, day: { type: 'string', 'x-qpipe-type': 'date' }, price: { type: 'string', 'x-qpipe-type': 'decimal(8,3)' }, note: { type: 'string' } },
+      ['id', 'day'],
+    );
+    const cell = (name: string) => `nullif(trim(BOTH ' \\t' FROM r.${name}), '')`;
+    expect(renderSql('SELECT :cells FROM t', { cells: typedCells('branches', ['day', 'id', 'extra'], contract) })).toBe(
+      `SELECT ${cell('id')} AS item_id,\n    CASE WHEN ${cell('day')} RLIKE '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$' THEN CAST(try_to_timestamp(${cell('day')}, 'yyyy-M-d') AS DATE) END AS day,\n    CAST(NULL AS DECIMAL(8,3)) AS price,\n    CAST(NULL AS STRING) AS note FROM t`,
+    );
+    // an optional column is named in from_csv's schema when the file has it
+    expect(csvSchema('branches', ['note', 'id', 'day', 'extra'], contract)).toBe('`note` STRING, `id` STRING, `day` STRING, `_unused_3` STRING');
+  });
+
+  it('refuse an unknown type and a column name that is not an identifier', () => {
+    expect(() => csvColumns(object({ id: { type: 'string', 'x-qpipe-type': 'money' } }))).toThrow('unknown x-qpipe-type "money" (known: string, date, integer, yes/no, flag, decimal(p,s))');
+    expect(() => csvColumns(object({ id: { type: 'string', 'x-qpipe-column': 'a b' } }))).toThrow('contract column "id" (as "a b") is not a plain identifier');
+    expect(() => appEventsColumns(object({ eventType: { type: 'string', 'x-qpipe-column': 'event_type', 'x-qpipe-type': 'varchar' } }))).toThrow('event field eventType: x-qpipe-type "varchar" is not one of string, timestamp, integer, bigint, decimal(p,s)');
+    expect(() => appEventsColumns(object({ eventType: { type: 'string' } }))).toThrow('event field eventType: x-qpipe-column undefined is not a column name');
+    expect(() => appEventsColumns(object({ a: { type: 'string', 'x-qpipe-column': 'extra', 'x-qpipe-type': 'string' } }))).toThrow('app_events column extra is named twice');
+  });
+
+  it('give app_events its columns as specs/events.md types them, in the order of the rows the stream worker writes', () => {
+    const columns = appEventsColumns();
+    expect(columns.map(({ name, type }) => `${name} ${type}`)).toEqual([
+      'event_type STRING', 'customer_id STRING', 'product_id STRING', 'event_ts TIMESTAMP', 'category STRING', 'source STRING', 'quantity INT', 'total_amount DECIMAL(10,2)',
+      'payment_method STRING', 'recommended_product_id STRING', 'algorithm STRING', 'extra STRING', 'kafka_topic STRING', 'kafka_partition INT', 'kafka_offset BIGINT',
+      'ingested_at TIMESTAMP', 'schema_version INT',
+    ]);
+    const parsed = parseEvent('{"eventType":"purchase","timestamp":"2026-01-01T10:00:00"}', { topic: 't', partition: 0, offset: '1' }, 0);
+    expect(parsed.ok && Object.keys(parsed.row)).toEqual(columns.map((column) => column.name));
+    const sql = appEventsSql(columns.filter((column) => ['event_ts', 'quantity', 'kafka_offset'].includes(column.name)));
+    expect(renderSql('CREATE (:definitions) (:live_columns) SELECT :typed_columns, :columns', sql)).toBe('CREATE (event_ts TIMESTAMP,\n  quantity INT,\n  kafka_offset BIGINT) (event_ts STRING,\n  quantity INT,\n  kafka_offset STRING) SELECT CAST(event_ts AS TIMESTAMP) AS event_ts,\n    quantity,\n    CAST(kafka_offset AS BIGINT) AS kafka_offset, event_ts, quantity, kafka_offset');
   });
 });
 
