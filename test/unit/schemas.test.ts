@@ -105,7 +105,7 @@ describe('column types from the contracts', () => {
     const parsed = parseEvent('{"eventType":"purchase","timestamp":"2026-01-01T10:00:00"}', { topic: 't', partition: 0, offset: '1' }, 0);
     expect(parsed.ok && Object.keys(parsed.row)).toEqual(columns.map((column) => column.name));
     const sql = appEventsSql(columns.filter((column) => ['event_ts', 'quantity', 'kafka_offset'].includes(column.name)));
-    expect(renderSql('CREATE (:definitions) (:live_columns) SELECT :typed_columns, :columns', sql)).toBe('CREATE (event_ts TIMESTAMP,\n  quantity INT,\n  kafka_offset BIGINT) (event_ts STRING,\n  quantity INT,\n  kafka_offset STRING) SELECT CAST(event_ts AS TIMESTAMP) AS event_ts,\n    quantity,\n    CAST(kafka_offset AS BIGINT) AS kafka_offset, event_ts, quantity, kafka_offset');
+    expect(renderSql('CREATE (:definitions) (:live_columns) SELECT :typed_columns, :columns', { ...sql })).toBe('CREATE (event_ts TIMESTAMP,\n  quantity INT,\n  kafka_offset BIGINT) (event_ts STRING,\n  quantity INT,\n  kafka_offset STRING) SELECT CAST(event_ts AS TIMESTAMP) AS event_ts,\n    quantity,\n    CAST(kafka_offset AS BIGINT) AS kafka_offset, event_ts, quantity, kafka_offset');
   });
 });
 
