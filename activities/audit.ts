@@ -36,7 +36,7 @@ export interface AuditOutcome {
  * severity fail holds the batch, as a check that cannot say yes must not publish. Other failures
  * (the Thrift Server away) throw, and the activity retries.
  */
-export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
+export function batchAuditor({ hdfs, hive, config, log, metrics }: ActivityDeps) {
   const database = sqlIdentifier(config.hive.database);
   const limit = config.dq.sampleRows;
 
@@ -156,6 +156,7 @@ export function batchAuditor({ hdfs, hive, config, log }: ActivityDeps) {
     }
 
     await record(batchId, results, failedRows, options, step);
+    metrics?.audited(results);
     const holding = results.filter(holds);
     const counts = countByStatus(results);
     log.info({ batchId, checks: results.length, ...counts, holding: holding.map((result) => `${result.table_name}.${result.check_name}`) }, 'batch audited');

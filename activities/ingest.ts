@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal } from './failures';
 import { heartbeat, statementOptions } from './heartbeat';
-import { batchIdsIn } from './raw-zone';
+import { batchIdsIn } from '../lib/raw-zone';
 import { completeLandingFiles, fileFacts, missingColumns, moveInto, writeReason, type LandingFile } from '../lib/landing';
 import { executeJob } from '../lib/jobs';
 import { commitSettings } from '../lib/pure/delta';
@@ -42,7 +42,7 @@ export interface IngestSummary {
   readonly deferred?: string;
 }
 
-export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
+export function ingestActivities({ hdfs, hive, config, log, metrics }: ActivityDeps) {
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
 
@@ -213,6 +213,7 @@ export function ingestActivities({ hdfs, hive, config, log }: ActivityDeps) {
       await hdfs.putAtomic(manifestPath(root, batchId), JSON.stringify(manifest, null, 2) + '\n', { overwrite: false });
       await settleLocalFiles(manifest, landing, false);
       const summary = summarize(manifest, waiting, false);
+      metrics?.ingested(summary);
       log.info({ ...summary }, 'batch committed');
       return summary;
     },

@@ -2,7 +2,8 @@ import { heartbeat, previousHeartbeat, statementOptions } from './heartbeat';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal, failureTypes } from './failures';
-import { batchIdsIn } from './raw-zone';
+import { batchIdsIn } from '../lib/raw-zone';
+import { batchQueue } from '../lib/pipeline-state';
 import { executeJob, queryJob as queryJobRows } from '../lib/jobs';
 import { commitSettings } from '../lib/pure/delta';
 import { ensureWarehouse } from '../lib/warehouse-setup';
@@ -176,7 +177,7 @@ export function processBatchSteps(deps: ActivityDeps, batchId: string, through: 
 }
 
 function batchProcessor(deps: ActivityDeps) {
-  const { hdfs, hive, config, log } = deps;
+  const { hdfs, hive, config, log, metrics } = deps;
   const root = config.hdfs.root;
   const database = sqlIdentifier(config.hive.database);
   const auditBatch = batchAuditor(deps);
@@ -298,7 +299,9 @@ function batchProcessor(deps: ActivityDeps) {
         progress = { batchId: manifest.batchId, completed: step, stage: scratchSteps.has(step) ? await stageCounts(progress) : progress.stage };
       }
       heartbeat(progress);
-      log.info({ batchId: manifest.batchId, step, ms: Math.round(performance.now() - started) }, 'process step done');
+      const ms = performance.now() - started;
+      metrics?.step(step, ms / 1000);
+      log.info({ batchId: manifest.batchId, step, ms: Math.round(ms) }, 'process step done');
     }
     return { progress };
   }
@@ -404,8 +407,7 @@ function batchProcessor(deps: ActivityDeps) {
   return {
     /** Committed batches (a manifest) not yet processed (no marker), oldest first. */
     async listPendingBatches(): Promise<string[]> {
-      const done = new Set([...(await batchIdsIn(hdfs, processedDir(root))), ...(await batchIdsIn(hdfs, decisionDir(root, 'discard')))]);
-      return (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !done.has(batchId));
+      return (await batchQueue(hdfs, root)).pending;
     },
 
     /**
@@ -429,9 +431,13 @@ function batchProcessor(deps: ActivityDeps) {
       const started = performance.now();
       const manifest = await prepare(batchId);
       const { progress, held } = await runSteps(manifest, undefined, await resumePoint(batchId));
-      if (held) return held;
+      if (held) {
+        metrics?.held();
+        return held;
+      }
       const summary = await summarize(manifest, progress);
       await hdfs.putAtomic(marker, JSON.stringify(summary, null, 2) + '\n', { overwrite: true });
+      metrics?.published(summary);
       log.info({ ...summary, ms: Math.round(performance.now() - started) }, 'batch processed');
       return summary;
     },

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal, failureTypes } from './failures';
 import { heartbeat, statementOptions } from './heartbeat';
-import { batchIdsIn } from './raw-zone';
+import { batchIdsIn } from '../lib/raw-zone';
 import { readHistory } from '../lib/delta-history';
 import { executeJob, queryJob } from '../lib/jobs';
 import { isBatchId, manifestPath, manifestsDir, processedDir, processedPath, revertPath } from '../lib/pure/batch';

@@ -16,12 +16,13 @@ import { runNamedQuery } from '../lib/reports';
 import { createTemporalClient } from '../lib/temporal';
 import { LocalStack } from '../stack/stack';
 import { startStreamWorker } from '../workers/stream-worker';
-import { createQpipeWorker, installTemporalRuntime } from '../workers/temporal-worker';
+import { startQpipeWorker } from '../workers/temporal-worker';
 import { batchDecision, batchDecisionWorkflowId } from '../workflows/batch-decision';
 import { dailyDump, dailyDumpWorkflowId } from '../workflows/daily-dump';
 import { hourlyBatch, hourlyBatchWorkflowId } from '../workflows/hourly-batch';
 import { streamMaintenance, streamMaintenanceWorkflowId } from '../workflows/stream-maintenance';
 import { formatRows } from './format';
+import { formatStatus, gatherStatus } from './status';
 import { produceEvents } from './produce';
 import type { CommandContext } from './context';
 import { applySchedules, pipelineSchedules, setPaused } from './schedules';
@@ -31,7 +32,7 @@ import { historyColumns, historyRow } from './warehouse';
 const demoGroups = 6;
 const demoRows = 1_500;
 const demoSeed = 'qpipe-demo';
-const steps = 9;
+const steps = 10;
 /** The drop the demo breaks on purpose (70 % of its sales get a bad date): its audit holds it, the demo discards it, the source resends it fixed. */
 const brokenGroup = 4;
 /** The demo's app events: a burst over the last hours (the current hour's stay live until its hour closes). */
@@ -63,8 +64,7 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
   const workerLogFile = path.join(config.stack.dir, 'logs', 'demo-worker.log');
   const log = createLogger(config.log.level, { app: 'qpipe', component: 'demo-worker' }, workerLogFile);
   step(2, `starting a Temporal worker (workflows, activities and the batch lane; its log: ${path.relative(process.cwd(), workerLogFile)})`);
-  installTemporalRuntime(config, log, []);
-  const worker = await createQpipeWorker(config, log);
+  const { worker, close: closeWorker } = await startQpipeWorker(config, log, []);
   const running = worker.run();
   const client = await createTemporalClient(config.temporal);
   const hive = new HiveClient(config.hive, log.child({ component: 'hive' }));
@@ -155,13 +155,21 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
     await printReports(hive, config.hive.database);
     const commits = (await readHistory(hive, config.hive.database, 'sales_transactions_fact')).slice(0, demoGroups + 1);
     process.stdout.write(`\nThe fact's latest commits, one per hour that wrote sales — bin/qpipe history sales_transactions_fact\n${formatRows(historyColumns, commits.map(historyRow), 'table')}\n`);
+
+    step(10, 'the pipeline\'s health (bin/qpipe status) and the worker\'s batch figures (its metrics endpoint)');
+    process.stdout.write(`\nbin/qpipe status\n${formatStatus(await gatherStatus({ config, log }), 'table')}\n`);
+    if (config.worker.metricsPort > 0) {
+      const scraped = await (await fetch(`http://127.0.0.1:${config.worker.metricsPort}/metrics`)).text();
+      const figures = scraped.split('\n').filter((line) => /^qpipe_(batch_rows_total|batch_files_total|batches_total)\{/.test(line));
+      process.stdout.write(`\ncurl -s 127.0.0.1:${config.worker.metricsPort}/metrics | grep -E '^qpipe_(batch_rows|batch_files|batches)_total' (this demo's worker; bin/qpipe worker serves its own)\n${figures.join('\n')}\n`);
+    }
     printWhereToLook(config, hours, busiest);
   } finally {
     await hive.close();
     await client.connection.close();
     worker.shutdown();
     await running;
-    await worker.close();
+    await closeWorker();
   }
 }
 

@@ -18,6 +18,7 @@ import { runSchemaCheck, runSchemaDrift } from './schema';
 import { runBatchDecision, runDqChecks, runDqResults, type BatchDecisionOptions, type DqResultsOptions } from './dq';
 import { stackCommand } from './stack';
 import { runWorker } from './worker';
+import { runStatus } from './status';
 import type { CommandContext } from './context';
 import { runBatchRevert, runHistory, runWarehouseMaintenance, runWarehouseMigrate, type RunWarehouseMaintenanceOptions } from './warehouse';
 
@@ -99,6 +100,12 @@ function program(): Command {
     .option('--date <date>', 'the maintenance date YYYY-MM-DD (its workflow id); default: today in QPIPE_SCHEDULE_TIMEZONE')
     .option('--wait', 'wait for the end and print the summary')
     .action((options: RunWarehouseMaintenanceOptions) => runWarehouseMaintenance(context(), options));
+
+  qpipe
+    .command('status')
+    .description("one screen for an operator: each pipeline's schedule, last successful slot and last failure; pending and held batches; warehouse and stream freshness; the services; the objectives (exit 0 when all hold, 2 when one is breached)")
+    .addOption(formatOption())
+    .action((options: { format: OutputFormat }) => runStatus(context(), options));
 
   qpipe
     .command('history')

@@ -27,10 +27,25 @@ export interface Config {
   /** The schema contracts, one `v<N>.json` per version, `QPIPE_SCHEMAS_DIR` (`<home>/schemas`): what `qpipe schema check` reads. */
   readonly schemasDir: string;
   readonly stream: StreamConfig;
+  readonly worker: WorkerConfig;
+  readonly objectives: ObjectivesConfig;
   readonly stack: StackConfig;
 }
 
 /** The Kafka → HDFS stream worker (`qpipe stream`). */
+export interface WorkerConfig {
+  /** Prometheus metrics (the Temporal SDK's and qpipe's) on 127.0.0.1:`QPIPE_WORKER_METRICS_PORT` (9465); 0 turns them off. */
+  readonly metricsPort: number;
+}
+
+/** The objectives `qpipe status` holds the pipeline to (exit 2 when one is breached). */
+export interface ObjectivesConfig {
+  /** The hourly batch succeeded within this many minutes (`QPIPE_OBJECTIVE_BATCH_MINUTES`, 120). */
+  readonly batchWithinMinutes: number;
+  /** Every record of the stream durable within this many minutes of reaching Kafka (`QPIPE_OBJECTIVE_STREAM_MINUTES`, 5). */
+  readonly streamWithinMinutes: number;
+}
+
 export interface StreamConfig {
   /** Consumer group, `QPIPE_STREAM_GROUP` (qpipe-stream). */
   readonly groupId: string;
@@ -288,6 +303,11 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
       checksDir: read.path('QPIPE_CHECKS_DIR', 'checks', home),
       sampleRows: read.positiveInt('QPIPE_DQ_SAMPLE_ROWS', 20),
       operator: env.QPIPE_OPERATOR || undefined,
+    },
+    worker: { metricsPort: read.nonNegativeInt('QPIPE_WORKER_METRICS_PORT', 9465) },
+    objectives: {
+      batchWithinMinutes: read.positiveInt('QPIPE_OBJECTIVE_BATCH_MINUTES', 120),
+      streamWithinMinutes: read.positiveInt('QPIPE_OBJECTIVE_STREAM_MINUTES', 5),
     },
     stream: {
       groupId: read.string('QPIPE_STREAM_GROUP', 'qpipe-stream'),

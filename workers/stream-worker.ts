@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from '../lib/config';
 import type { HdfsClient } from '../lib/hdfs-client';
 import { ensureTopics } from '../lib/kafka';
 import type { Logger } from '../lib/log';
+import { MetricsRegistry, serveMetrics } from '../lib/metrics';
 import { deadLetterSends } from '../lib/pure/dead-letters';
 import { FencedError } from '../lib/stream/epoch';
 import { parseBatch } from '../lib/stream/parse-batch';
@@ -31,6 +31,8 @@ export interface StreamMetrics {
   /** Flushes that failed and were redone from HDFS. */
   flushFailures: number;
   lag: Map<number, bigint>;
+  /** Per partition, the newest event time (epoch ms) made durable. */
+  newestDurableEventMs: Map<number, number>;
   /** When the worker last joined its group (epoch ms): its partitions assigned, fetching starts. */
   joinedAt: number | undefined;
 }
@@ -60,7 +62,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   await producer.connect();
   await consumer.connect();
 
-  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map(), joinedAt: undefined };
+  const metrics: StreamMetrics = { events: 0, deadLetters: 0, files: 0, bytes: 0, flushes: 0, flushFailures: 0, lag: new Map(), newestDurableEventMs: new Map(), joinedAt: undefined };
   const owned = new Map<number, Owned>();
   const sendDeadLetters: DeadLetterSink = async (source, partition, letters) => {
     // In sends under the broker's message size limit (see lib/pure/dead-letters.ts), one after the
@@ -123,6 +125,7 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     metrics.files += result.files.length;
     metrics.bytes += result.bytes;
     metrics.flushes += 1;
+    if (result.newestEventMs !== undefined && result.newestEventMs > (metrics.newestDurableEventMs.get(partition) ?? -Infinity)) metrics.newestDurableEventMs.set(partition, result.newestEventMs);
     log.info({ topic, partition, first: result.first, last: result.last, events: result.events, deadLetters: result.deadLetters, files: result.files.length, bytes: result.bytes }, 'stream flush durable');
     onFlush(result);
     return true;
@@ -207,7 +210,8 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     }
   }, Math.min(1_000, rotateMs));
 
-  const server = config.stream.metricsPort > 0 ? await serveMetrics(config.stream.metricsPort, metrics, log) : undefined;
+  const registry = streamMetricsRegistry(metrics);
+  const server = config.stream.metricsPort > 0 ? await serveMetrics(config.stream.metricsPort, () => registry.render(), log) : undefined;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) failed(payload.error);
   });
@@ -249,25 +253,18 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
   };
 }
 
-/** Prometheus text on 127.0.0.1:`port`/metrics. */
-async function serveMetrics(port: number, metrics: StreamMetrics, log: Logger): Promise<Server> {
-  const server = createServer((request, response) => {
-    if (request.url !== '/metrics') {
-      response.writeHead(404).end();
-      return;
-    }
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: string[]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...samples];
-    const lines = [
-      ...metric('qpipe_stream_events_total', 'counter', 'Valid events made durable in HDFS.', [`qpipe_stream_events_total ${metrics.events}`]),
-      ...metric('qpipe_stream_dead_letters_total', 'counter', 'Records sent to the dead-letter topic.', [`qpipe_stream_dead_letters_total ${metrics.deadLetters}`]),
-      ...metric('qpipe_stream_files_total', 'counter', 'Files written to the streaming zone.', [`qpipe_stream_files_total ${metrics.files}`]),
-      ...metric('qpipe_stream_bytes_total', 'counter', 'Bytes written to the streaming zone.', [`qpipe_stream_bytes_total ${metrics.bytes}`]),
-      ...metric('qpipe_stream_flush_failures_total', 'counter', 'Flushes that failed and were redone from HDFS.', [`qpipe_stream_flush_failures_total ${metrics.flushFailures}`]),
-      ...metric('qpipe_stream_consumer_lag', 'gauge', 'Records behind the partition end, at the last batch.', [...metrics.lag].map(([partition, lag]) => `qpipe_stream_consumer_lag{partition="${partition}"} ${lag}`)),
-    ];
-    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(lines.join('\n') + '\n');
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
-  log.info({ port }, 'metrics on /metrics');
-  return server;
+/** The stream worker's metrics, read from its counters on each scrape. */
+export function streamMetricsRegistry(metrics: StreamMetrics, now: () => number = Date.now): MetricsRegistry {
+  const registry = new MetricsRegistry();
+  const one = (value: number) => [[{}, value] as const];
+  registry.collected('qpipe_stream_events_total', 'counter', 'Valid events made durable in HDFS.', () => one(metrics.events));
+  registry.collected('qpipe_stream_dead_letters_total', 'counter', 'Records sent to the dead-letter topic.', () => one(metrics.deadLetters));
+  registry.collected('qpipe_stream_files_total', 'counter', 'Files written to the streaming zone.', () => one(metrics.files));
+  registry.collected('qpipe_stream_bytes_total', 'counter', 'Bytes written to the streaming zone.', () => one(metrics.bytes));
+  registry.collected('qpipe_stream_flush_failures_total', 'counter', 'Flushes that failed and were redone from HDFS.', () => one(metrics.flushFailures));
+  const byPartition = <T>(values: Map<number, T>, value: (item: T) => number) => [...values].map(([partition, item]) => [{ partition: String(partition) }, value(item)] as const);
+  registry.collected('qpipe_stream_consumer_lag', 'gauge', 'Records behind the partition end, at the last batch.', () => byPartition(metrics.lag, Number));
+  registry.collected('qpipe_stream_newest_durable_event_timestamp_seconds', 'gauge', 'Event time of the newest event made durable, per partition (since this worker started).', () => byPartition(metrics.newestDurableEventMs, (ms) => ms / 1000));
+  registry.collected('qpipe_stream_event_time_lag_seconds', 'gauge', 'Now minus the event time of the newest durable event, per partition.', () => byPartition(metrics.newestDurableEventMs, (ms) => Math.max(0, now() - ms) / 1000));
+  return registry;
 }

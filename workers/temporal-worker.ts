@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString, type ActivityInboundCallsInterceptor, type LogLevel as TemporalLogLevel, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -6,9 +8,12 @@ import type { Config, LogLevel } from '../lib/config';
 import { HdfsClient } from '../lib/hdfs-client';
 import { HdfsLease, type LeaseOptions } from '../lib/lane-lease';
 import { ReconnectingHiveClient } from '../lib/hive-client';
-import type { Logger } from '../lib/log';
-import { batchLaneOf } from '../lib/pure/slots';
-import { createWorkerConnection } from '../lib/temporal';
+import { withLogContext, type Logger } from '../lib/log';
+import { batchLaneOf, slotOfArgs } from '../lib/pure/slots';
+import { createTemporalClient, createWorkerConnection } from '../lib/temporal';
+import { serveMetrics } from '../lib/metrics';
+import { batchQueue, pipelineNames, pipelineRuns, slotEpochSeconds } from '../lib/pipeline-state';
+import { WorkerMetrics } from '../lib/worker-metrics';
 
 const temporalLevels: Record<string, TemporalLogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
@@ -65,6 +70,18 @@ export function holdingLane(lease: HdfsLease): ActivityInboundCallsInterceptor {
   };
 }
 
+/**
+ * Runs each activity inside its run's log context: every line it writes (through any qpipe logger)
+ * carries the workflow id, run id, activity, attempt and the slot its arguments name.
+ */
+export const inRunLogContext: ActivityInboundCallsInterceptor = {
+  execute(input, next) {
+    const { activityType, workflowExecution, attempt } = Context.current().info;
+    const slot = slotOfArgs(input.args);
+    return withLogContext({ workflowId: workflowExecution?.workflowId, runId: workflowExecution?.runId, activity: activityType, attempt, ...(slot ? { slot } : {}) }, () => next(input));
+  },
+};
+
 /** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */
 export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {
   return new DefaultLogger(temporalLevels[level] ?? 'WARN', ({ level: entryLevel, message, meta }) => {
@@ -73,27 +90,85 @@ export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {
   });
 }
 
-/** Routes the Temporal SDK's own logs into ours; `shutdownSignals` make `worker.run()` end gracefully on them. */
-export function installTemporalRuntime(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[]): void {
+/**
+ * Routes the Temporal SDK's own logs into ours; `shutdownSignals` make `worker.run()` end gracefully
+ * on them. With `sdkMetricsPort`, the SDK serves its Prometheus metrics (`temporal_…`) on that
+ * loopback port, which {@link serveWorkerMetrics} merges into the worker's endpoint.
+ */
+export function installTemporalRuntime(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[], sdkMetricsPort?: number): void {
   Runtime.install({
     logger: sdkLogger(config.log.level, log),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(sdkMetricsPort ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, useSecondsForDurations: true } } } : {}),
+    },
     shutdownSignals,
   });
 }
 
+/** A free loopback port, picked by the OS. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** How long the pipelines' slots and the batch queue read for a scrape stay good (they cost Temporal and HDFS calls). */
+const slowMetricsTtlMs = 30_000;
+
+/**
+ * Serves the worker's metrics on 127.0.0.1:`config.worker.metricsPort`/metrics: the SDK's (read
+ * from its exporter on `sdkPort`) and qpipe's, with each pipeline's last successful slot (from
+ * Temporal) and the batch queue (from HDFS) read at most every 30 s.
+ */
+export async function serveWorkerMetrics(config: Config, metrics: WorkerMetrics, sdkPort: number | undefined, log: Logger): Promise<{ server: Server; close(): Promise<void> }> {
+  const client = await createTemporalClient(config.temporal);
+  const hdfs = new HdfsClient(config.hdfs, log.child({ component: 'hdfs' }));
+  let readAt = 0;
+  const readSlow = async () => {
+    if (Date.now() - readAt < slowMetricsTtlMs) return;
+    readAt = Date.now();
+    try {
+      for (const name of pipelineNames) {
+        const { lastSuccessSlot } = await pipelineRuns(client, config.temporal.taskQueue, name);
+        if (lastSuccessSlot) metrics.lastSuccessSlot.set({ pipeline: name }, slotEpochSeconds(lastSuccessSlot));
+      }
+      const { pending, held } = await batchQueue(hdfs, config.hdfs.root);
+      metrics.queue.set({ state: 'pending' }, pending.length);
+      metrics.queue.set({ state: 'held' }, held.length);
+    } catch (error) {
+      log.warn({ err: error }, 'metrics: the pipelines\' slots or the batch queue could not be read; the last values stay');
+    }
+  };
+  const render = async () => {
+    await readSlow();
+    const sdk = sdkPort ? await fetch(`http://127.0.0.1:${sdkPort}/metrics`).then((response) => response.text()) : '';
+    return `${sdk}${sdk && !sdk.endsWith('\n') ? '\n' : ''}${metrics.registry.render()}`;
+  };
+  const server = await serveMetrics(config.worker.metricsPort, render, log);
+  return {
+    server,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await client.connection.close();
+    },
+  };
+}
+
 /** Builds the worker's clients once (HDFS, Hive), the activities over them, and the worker. */
-export async function createQpipeWorker(config: Config, log: Logger): Promise<QpipeWorker> {
+export async function createQpipeWorker(config: Config, log: Logger, metrics?: WorkerMetrics): Promise<QpipeWorker> {
   const hdfs = new HdfsClient(config.hdfs, log.child({ component: 'hdfs' }));
   const hive = new ReconnectingHiveClient(config.hive, log.child({ component: 'hive' }));
   const connection = await createWorkerConnection(config.temporal);
   try {
-    const activities = createActivities({ config, hdfs, hive, log });
+    const activities = createActivities({ config, hdfs, hive, log, ...(metrics ? { metrics } : {}) });
     // Every activity's failure is classified (a statement Spark refuses for good is not retried).
-    const interceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures })] };
+    const interceptors: WorkerInterceptors = { activity: [() => ({ inbound: inRunLogContext }), () => ({ inbound: classifyFailures })] };
     // The lane's activities also hold the deployment's lane lease: one at a time across every worker.
     const holding = holdingLane(new HdfsLease(hdfs, laneLease(config.hdfs.root), log.child({ component: 'lane' })));
-    const laneInterceptors: WorkerInterceptors = { activity: [() => ({ inbound: classifyFailures }), () => ({ inbound: holding })] };
+    const laneInterceptors: WorkerInterceptors = { activity: [() => ({ inbound: inRunLogContext }), () => ({ inbound: classifyFailures }), () => ({ inbound: holding })] };
     const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
     const onLane = (name: string) => (batchLaneActivities as readonly string[]).includes(name);
     const pick = (lane: boolean) => Object.fromEntries(Object.entries(activities).filter(([name]) => onLane(name) === lane));
@@ -133,17 +208,37 @@ export async function createQpipeWorker(config: Config, log: Logger): Promise<Qp
 }
 
 /**
+ * Installs the Temporal runtime and builds the worker, serving its metrics (the SDK's and qpipe's)
+ * when `QPIPE_WORKER_METRICS_PORT` is not 0. `close()` after the worker has stopped.
+ */
+export async function startQpipeWorker(config: Config, log: Logger, shutdownSignals: NodeJS.Signals[]): Promise<{ worker: QpipeWorker; metrics?: WorkerMetrics; close(): Promise<void> }> {
+  const serving = config.worker.metricsPort > 0;
+  const sdkPort = serving ? await freePort() : undefined;
+  installTemporalRuntime(config, log, shutdownSignals, sdkPort);
+  const metrics = serving ? new WorkerMetrics() : undefined;
+  const worker = await createQpipeWorker(config, log, metrics);
+  const endpoint = metrics ? await serveWorkerMetrics(config, metrics, sdkPort, log).catch(async (error: unknown) => (await worker.close(), Promise.reject(error))) : undefined;
+  return {
+    worker,
+    ...(metrics ? { metrics } : {}),
+    async close() {
+      await endpoint?.close();
+      await worker.close();
+    },
+  };
+}
+
+/**
  * Runs the worker until SIGINT/SIGTERM: it stops polling, lets running activities finish (up to
  * the 30 s grace time), then closes its clients.
  */
 export async function runTemporalWorker(config: Config, log: Logger): Promise<void> {
-  installTemporalRuntime(config, log, ['SIGINT', 'SIGTERM']);
-  const worker = await createQpipeWorker(config, log);
+  const { worker, close } = await startQpipeWorker(config, log, ['SIGINT', 'SIGTERM']);
   log.info({ taskQueue: config.temporal.taskQueue, batchLane: batchLaneOf(config.temporal.taskQueue), namespace: config.temporal.namespace, address: config.temporal.address }, 'worker started');
   try {
     await worker.run();
     log.info('worker stopped');
   } finally {
-    await worker.close();
+    await close();
   }
 }

@@ -61,7 +61,7 @@ export interface EventHour {
   readonly eventHour: number;
 }
 
-export type ParsedEvent = { readonly ok: true; readonly row: AppEventRow; readonly hour: EventHour } | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
+export type ParsedEvent = { readonly ok: true; readonly row: AppEventRow; readonly hour: EventHour; /** The event's time, epoch ms. */ readonly epochMs: number } | { readonly ok: false; readonly reason: DeadLetterReason; readonly detail: string };
 
 /** The top-level fields the schema knows (schemas/app_events/: its properties); `metadata`'s known keys are `category` and `source`. */
 const stringColumns = {
@@ -263,6 +263,7 @@ export function parseEvent(value: string | Buffer | null, position: RecordPositi
   return {
     ok: true,
     hour,
+    epochMs,
     row: {
       event_type: fields.eventType,
       customer_id: customerId,

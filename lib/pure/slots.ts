@@ -55,3 +55,21 @@ export function datesBetween(from: CalendarDate, to: CalendarDate): CalendarDate
  * the warehouse's batch tables (ingest, list, process) run there, one at a time per worker.
  */
 export const batchLaneOf = (taskQueue: string) => `${taskQueue}-batch-lane`;
+
+/**
+ * The slot an activity's arguments name, for its log lines: a batch id or hour (`YYYY-MM-DDTHH`), a
+ * date (`YYYY-MM-DD`), or an object with `batchId`, `hour`, `date`, or `eventDate` and `eventHour`.
+ */
+export function slotOfArgs(args: readonly unknown[]): string | undefined {
+  const slotText = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2})?$/.test(value) ? value : undefined);
+  for (const arg of args) {
+    const direct = slotText(arg);
+    if (direct) return direct;
+    if (typeof arg !== 'object' || arg === null) continue;
+    const fields = arg as Record<string, unknown>;
+    const named = slotText(fields.batchId) ?? slotText(fields.hour) ?? slotText(fields.date);
+    if (named) return named;
+    if (slotText(fields.eventDate) && Number.isInteger(fields.eventHour)) return `${String(fields.eventDate)}T${String(fields.eventHour).padStart(2, '0')}`;
+  }
+  return undefined;
+}

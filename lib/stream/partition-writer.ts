@@ -92,12 +92,15 @@ export interface FlushResult {
   readonly bytes: number;
   /** Event time (epoch ms) of every record of the flush is not needed; its read times are, for freshness. */
   readonly readAt: readonly number[];
+  /** The newest event time (epoch ms) among the flush's events; undefined when it has none. */
+  readonly newestEventMs?: number;
 }
 
 export class PartitionWriter {
   private hours = new Map<string, HourBuffer>();
   private letters: DeadLetter[] = [];
   private readTimes: number[] = [];
+  private newestEventMs: number | undefined;
   private bytes = 0;
   private events = 0;
   private first: bigint | undefined;
@@ -193,6 +196,7 @@ export class PartitionWriter {
     this.first ??= BigInt(records[0]!.offset);
     this.last = BigInt(records[records.length - 1]!.offset);
     this.openedAt ??= readAt;
+    if (parsed.newestEventMs !== undefined && (this.newestEventMs === undefined || parsed.newestEventMs > this.newestEventMs)) this.newestEventMs = parsed.newestEventMs;
     for (let index = 0; index < records.length; index += 1) this.readTimes.push(readAt);
   }
 
@@ -235,12 +239,13 @@ export class PartitionWriter {
       if (this.letters.length > 0) await sendDeadLetters(topic, partition, this.letters);
       await this.epoch.putAtomic(commitPath, JSON.stringify({ nextOffset: next.toString(), epoch } satisfies CommitState), { overwrite: true });
     });
-    const result: FlushResult = { first, last, events: this.events, deadLetters: this.letters.length, files, bytes, readAt: this.readTimes };
+    const result: FlushResult = { first, last, events: this.events, deadLetters: this.letters.length, files, bytes, readAt: this.readTimes, ...(this.newestEventMs !== undefined ? { newestEventMs: this.newestEventMs } : {}) };
     this.log.debug({ topic, partition, first, last, events: this.events, deadLetters: this.letters.length, files: files.length, bytes }, 'flushed');
     this.nextOffset = next;
     this.hours = new Map();
     this.letters = [];
     this.readTimes = [];
+    this.newestEventMs = undefined;
     this.bytes = 0;
     this.events = 0;
     this.first = undefined;

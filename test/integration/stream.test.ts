@@ -109,6 +109,20 @@ describe('the stream worker on the real Kafka and HDFS', () => {
     expect(metrics).toContain(`\nqpipe_stream_events_total ${valid.length}\n`);
     expect(metrics).toContain(`\nqpipe_stream_dead_letters_total ${bad.length}\n`);
     expect(metrics).toMatch(/\nqpipe_stream_consumer_lag\{partition="0"\} 0\n/);
+    // The newest durable event time: the newest of the valid events' own timestamps (UTC when they name no zone).
+    const eventMs = (event: string) => {
+      const { timestamp } = JSON.parse(event) as { timestamp: string };
+      return Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(timestamp) ? timestamp : `${timestamp}Z`);
+    };
+    const newest = [...metrics.matchAll(/\nqpipe_stream_newest_durable_event_timestamp_seconds\{partition="\d"\} (\S+)/g)].map((match) => Number(match[1]));
+    expect(newest).toHaveLength(3);
+    expect(Math.max(...newest)).toBe(Math.max(...valid.map(eventMs)) / 1000);
+    const lags = [...metrics.matchAll(/\nqpipe_stream_event_time_lag_seconds\{partition="\d"\} (\S+)/g)].map((match) => Number(match[1]));
+    expect(lags).toHaveLength(3);
+    // scraped just before now: the newest partition's lag is now − the newest event, less the time since the scrape
+    const lagNow = (Date.now() - Math.max(...valid.map(eventMs))) / 1000;
+    expect(Math.min(...lags)).toBeLessThanOrEqual(lagNow);
+    expect(Math.min(...lags)).toBeGreaterThan(lagNow - 60);
     await worker.stop();
     await worker.stopped;
 

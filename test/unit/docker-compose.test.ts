@@ -11,8 +11,13 @@ describe('docker-compose.yml', () => {
     const addresses = [...compose.matchAll(/XML_(dfs\.[\w.-]*address): (\S+)/g)].map(([, key, value]) => [key, value]);
     expect(addresses.map(([key]) => key).sort()).toEqual(['dfs.datanode.address', 'dfs.datanode.http.address', 'dfs.datanode.ipc.address', 'dfs.namenode.http-address', 'dfs.namenode.rpc-address']);
     for (const [key, value] of addresses) expect([key, value!.startsWith('127.0.0.1:')]).toEqual([key, true]);
-    for (const setting of ['spark.driver.host=127.0.0.1', 'spark.driver.bindAddress=127.0.0.1', 'spark.hadoop.hive.server2.thrift.bind.host=127.0.0.1', '"--ip", "127.0.0.1"', 'KAFKA_LISTENERS: PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093']) {
+    for (const setting of ['spark.driver.host=127.0.0.1', 'spark.driver.bindAddress=127.0.0.1', 'spark.hadoop.hive.server2.thrift.bind.host=127.0.0.1', '"--ip", "127.0.0.1"', 'KAFKA_LISTENERS: PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093', '--web.listen-address=127.0.0.1:9090']) {
       expect(compose).toContain(setting);
     }
+  });
+
+  it('runs Prometheus with the shipped scrape config and rules (ops/prometheus)', () => {
+    expect(compose).toContain('"./ops/prometheus:/etc/prometheus:ro"');
+    expect(compose).toContain('"--config.file=/etc/prometheus/prometheus.yml"');
   });
 });

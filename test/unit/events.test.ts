@@ -12,6 +12,7 @@ describe('app-log events', () => {
     expect(parsed).toEqual({
       ok: true,
       hour: { eventDate: '2024-07-04', eventHour: 19 },
+      epochMs: Date.UTC(2024, 6, 4, 19, 34, 4),
       row: {
         event_type: 'purchase',
         customer_id: '48213',
@@ -120,6 +121,9 @@ describe('app-log events', () => {
     expect(parsed.letters.map(({ index, reason }) => [index, reason])).toEqual([[1, 'UNSUPPORTED_VALUE'], [2, 'UNSUPPORTED_VALUE']]);
     expect(parsed.letters[0]!.detail).toMatch(/^RangeError: /);
     expect(parsed.hours.map(({ events }) => events)).toEqual([2]);
+    // the newest event time of the batch's events (a dead letter's is not counted)
+    expect(parsed.newestEventMs).toBe(Date.UTC(2024, 0, 1, 0, 30));
+    expect(parseBatch([{ offset: '0', value: Buffer.from('{not json'), key: null }], { topic: 'app_logs', partition: 0, readAt, zoneOffsetMinutes: 0 }).newestEventMs).toBeUndefined();
   });
 
   it('keeps money exact with two decimals, rounding half up at the third', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { HiveError } from '../../lib/errors';
 import { createLogger } from '../../lib/log';
-import { sdkLogger } from '../../workers/temporal-worker';
+import { inRunLogContext, sdkLogger } from '../../workers/temporal-worker';
 
 async function loggedLines(write: (log: ReturnType<typeof createLogger>) => unknown): Promise<Record<string, unknown>[]> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'qpipe-log-')), 'log.jsonl');
@@ -17,6 +17,24 @@ async function loggedLines(write: (log: ReturnType<typeof createLogger>) => unkn
 }
 
 describe('the structured log', () => {
+  it("puts the run's workflow id, run id, activity, attempt and slot on every line an activity writes, through any logger, and nothing outside it", async () => {
+    const info = { activityType: 'processBatch', attempt: 2, workflowExecution: { workflowId: 'hourly-batch-2026-12-05T05', runId: 'run-1' } };
+    const lines = await loggedLines(async (log) => {
+      const hdfsLog = log.child({ component: 'hdfs' });
+      const environment = new MockActivityEnvironment(info, { interceptors: [() => ({ inbound: inRunLogContext })] });
+      await environment.run(async (batchId: string) => {
+        log.info({ batchId }, 'inside');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        hdfsLog.warn('after an await, from a child logger');
+      }, '2026-12-05T05');
+      log.info('outside');
+    });
+    const run = { workflowId: 'hourly-batch-2026-12-05T05', runId: 'run-1', activity: 'processBatch', attempt: 2, slot: '2026-12-05T05' };
+    expect(lines.find((line) => line.msg === 'inside')).toMatchObject(run);
+    expect(lines.find((line) => line.msg === 'after an await, from a child logger')).toMatchObject({ ...run, component: 'hdfs' });
+    expect(lines.find((line) => line.msg === 'outside')).not.toHaveProperty('workflowId');
+  });
+
   it("writes the Temporal SDK's \"Activity failed\" line with the error's type, message and fields", async () => {
     // The SDK's own Activity runner, logging through the worker's sdkLogger; it puts the failure under `error`.
     const failure = new HiveError('[TABLE_OR_VIEW_NOT_FOUND] q_dwh.nope', 'SELECT * FROM q_dwh.nope', '42P01');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { addDays, batchHourOf, batchLaneOf, dateIn, datesBetween, dumpDateOf, hoursBetween } from '../../lib/pure/slots';
+import { addDays, batchHourOf, batchLaneOf, dateIn, datesBetween, dumpDateOf, hoursBetween, slotOfArgs } from '../../lib/pure/slots';
 
 describe('logical slots', () => {
   it('takes the hourly slot from the UTC hour of the action time', () => {
@@ -32,5 +32,16 @@ describe('logical slots', () => {
 
   it('names the batch lane after the task queue', () => {
     expect(batchLaneOf('qpipe')).toBe('qpipe-batch-lane');
+  });
+
+  it("names the slot an activity's arguments carry, for its log lines", () => {
+    expect(slotOfArgs(['2026-12-05T05'])).toBe('2026-12-05T05');
+    expect(slotOfArgs(['2026-12-04'])).toBe('2026-12-04');
+    expect(slotOfArgs([{ eventDate: '2026-12-05', eventHour: 7 }])).toBe('2026-12-05T07');
+    expect(slotOfArgs([{ batchId: '2026-12-05T05', decision: 'release' }])).toBe('2026-12-05T05');
+    expect(slotOfArgs([{ hour: '2026-12-05T06' }])).toBe('2026-12-05T06');
+    expect(slotOfArgs([{ date: '2026-12-04', timeZone: 'UTC' }])).toBe('2026-12-04');
+    expect(slotOfArgs([])).toBeUndefined();
+    expect(slotOfArgs(['not a slot', 42, null, { eventDate: '2026-12-05' }])).toBeUndefined();
   });
 });

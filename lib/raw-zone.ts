@@ -1,5 +1,5 @@
-import type { HdfsClient } from '../lib/hdfs-client';
-import { isBatchId } from '../lib/pure/batch';
+import type { HdfsClient } from './hdfs-client';
+import { isBatchId } from './pure/batch';
 
 /** Batch ids named by the `<batch>.json` files of a raw-zone marker dir (hidden temporary files skipped), sorted. */
 export async function batchIdsIn(hdfs: HdfsClient, dir: string): Promise<string[]> {
