@@ -1,5 +1,6 @@
 import { MetricsRegistry } from './metrics';
-import type { CheckResult } from './pure/dq';
+import { datasets } from './pure/batch';
+import { auditedTables, batchTables, checkStatuses, type CheckResult } from './pure/dq';
 
 /** What the metrics read of a published batch (activities/process.ts ProcessSummary). */
 export interface ProcessedFigures {
@@ -39,6 +40,17 @@ export class WorkerMetrics {
   readonly lastSuccessSlot = this.registry.gauge('qpipe_last_success_slot_timestamp_seconds', 'Start of the newest slot the pipeline completed (UTC epoch seconds).');
   /** Set when scraped. */
   readonly queue = this.registry.gauge('qpipe_batches_waiting', 'Batches committed and not processed: state pending (all) and held (by their audit, of the pending).');
+
+  constructor() {
+    // Every series it will have starts at 0: Prometheus's increase() counts a series' first increment only from a sample before it.
+    for (const table of datasets) this.rows.inc({ table, outcome: 'read' }, 0);
+    for (const table of batchTables) this.rows.inc({ table, outcome: 'loaded' }, 0);
+    this.rows.inc({ table: 'rejected_rows', outcome: 'rejected' }, 0);
+    for (const outcome of ['replayed', 'changed']) this.rows.inc({ table: 'sales_transactions_fact', outcome }, 0);
+    for (const status of ['ingested', 'duplicate', 'rejected']) this.files.inc({ status }, 0);
+    for (const outcome of ['published', 'held']) this.batches.inc({ outcome }, 0);
+    for (const table of auditedTables) for (const status of checkStatuses) this.checks.inc({ table, status }, 0);
+  }
 
   step(step: string, seconds: number): void {
     this.steps.observe({ step }, seconds);
