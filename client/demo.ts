@@ -64,7 +64,7 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
   const workerLogFile = path.join(config.stack.dir, 'logs', 'demo-worker.log');
   const log = createLogger(config.log.level, { app: 'qpipe', component: 'demo-worker' }, workerLogFile);
   step(2, `starting a Temporal worker (workflows, activities and the batch lane; its log: ${path.relative(process.cwd(), workerLogFile)})`);
-  const { worker, close: closeWorker } = await startQpipeWorker(config, log, []);
+  const { worker, metrics, close: closeWorker } = await startQpipeWorker(config, log, []);
   const running = worker.run();
   const client = await createTemporalClient(config.temporal);
   const hive = new HiveClient(config.hive, log.child({ component: 'hive' }));
@@ -158,9 +158,12 @@ export async function runDemo({ config }: CommandContext): Promise<void> {
 
     step(10, 'the pipeline\'s health (bin/qpipe status) and the worker\'s batch figures (its metrics endpoint)');
     process.stdout.write(`\nbin/qpipe status\n${formatStatus(await gatherStatus({ config, log }), 'table')}\n`);
-    if (config.worker.metricsPort > 0) {
-      const scraped = await (await fetch(`http://127.0.0.1:${config.worker.metricsPort}/metrics`)).text();
-      const figures = scraped.split('\n').filter((line) => /^qpipe_(batch_rows_total|batch_files_total|batches_total)\{/.test(line));
+    if (metrics) {
+      // the series this demo moved (every series starts at 0)
+      const figures = metrics.registry
+        .render()
+        .split('\n')
+        .filter((line) => /^qpipe_(batch_rows_total|batch_files_total|batches_total)\{/.test(line) && !line.endsWith(' 0'));
       process.stdout.write(`\ncurl -s 127.0.0.1:${config.worker.metricsPort}/metrics | grep -E '^qpipe_(batch_rows|batch_files|batches)_total' (this demo's worker; bin/qpipe worker serves its own)\n${figures.join('\n')}\n`);
     }
     printWhereToLook(config, hours, busiest);

@@ -9,6 +9,7 @@ import { dailyDump } from '../workflows/daily-dump';
 import { hourlyBatch } from '../workflows/hourly-batch';
 import { streamMaintenance } from '../workflows/stream-maintenance';
 import { warehouseMaintenance } from '../workflows/warehouse-maintenance';
+import { pipelineNames } from '../lib/pipeline-state';
 
 /**
  * The durable schedules of qpipe, one per pipeline. The policies, chosen on purpose:
@@ -44,7 +45,8 @@ export interface PipelineSchedule {
   readonly options: ScheduleOptions;
 }
 
-export const scheduleNames = ['hourly-batch', 'daily-dump', 'stream-maintenance', 'warehouse-maintenance'] as const;
+/** The schedules are the pipelines (lib/pipeline-state.ts). */
+export const scheduleNames = pipelineNames;
 
 const twoDigits = (n: number) => String(n).padStart(2, '0');
 

@@ -15,13 +15,14 @@ import { pipelineSchedules } from './schedules';
 
 /** A worker counts as up when it polled its task queues within this long. */
 const pollerFreshMs = 90_000;
+/** The deadline of all the report's Temporal calls together. */
+const temporalDeadlineMs = 30_000;
 
-/** Each pipeline's schedule and runs; when Temporal cannot be read, what is known (nothing) and why. */
-async function pipelineFacts(client: Client | undefined, context: CommandContext): Promise<PipelineFacts[]> {
+/** Each pipeline's schedule and runs. */
+async function pipelineFacts(client: Client, context: CommandContext): Promise<PipelineFacts[]> {
   const schedules = pipelineSchedules(context.config);
   return Promise.all(
     pipelineNames.map(async (name: PipelineName): Promise<PipelineFacts> => {
-      if (!client) return { name, schedule: null, lastSuccessSlot: null, lastSuccessAt: null, lastFailure: null, running: 0 };
       const scheduleId = schedules.find((schedule) => schedule.name === name)?.scheduleId;
       const description = scheduleId ? await client.schedule.getHandle(scheduleId).describe().catch(() => undefined) : undefined;
       const runs = await pipelineRuns(client, context.config.temporal.taskQueue, name);
@@ -38,8 +39,7 @@ async function pipelineFacts(client: Client | undefined, context: CommandContext
 }
 
 /** Whether a worker polls both of the deployment's task queues (workflows and the batch lane). */
-async function workerHealth(client: Client | undefined, { config }: CommandContext, now: number): Promise<{ name: string; healthy: boolean; detail: string }> {
-  if (!client) return { name: 'worker', healthy: false, detail: 'Temporal unreachable' };
+async function workerHealth(client: Client, { config }: CommandContext, now: number): Promise<{ name: string; healthy: boolean; detail: string }> {
   const queues = [
     // TaskQueueType: 1 workflow, 2 activity
     { name: config.temporal.taskQueue, type: 1 },
@@ -87,20 +87,41 @@ export async function gatherStatus(context: CommandContext): Promise<StatusRepor
   const { config } = context;
   const now = Date.now();
   const hdfs = new HdfsClient(config.hdfs, context.log.child({ component: 'hdfs' }));
+  /** A source's value, or why it could not be read (logged): the report says so instead of failing. */
+  const read = <T>(what: string, reading: () => Promise<T>): Promise<{ value: T } | { unreadable: string }> =>
+    reading().then(
+      (value) => ({ value }),
+      (error: unknown) => {
+        context.log.warn({ err: error }, `status: ${what} could not be read`);
+        return { unreadable: (error as Error).message };
+      },
+    );
   const stackServices = (await new LocalStack(config).status()).map((service) => ({ name: service.name, healthy: service.healthy, detail: service.healthy ? service.endpoints : (service.problem ?? 'down') }));
-  const client = await createTemporalClient(config.temporal, 5_000).catch(() => undefined);
+  const connected = await read('Temporal', () => createTemporalClient(config.temporal, 5_000));
+  const client = 'value' in connected ? connected.value : undefined;
+  // Every Temporal call of the report shares one deadline: a stalled server cannot hang it.
+  const temporalCall = <T>(reading: (client: Client) => Promise<T>) => () => (client ? client.connection.withDeadline(now + temporalDeadlineMs, () => reading(client)) : Promise.reject(new Error((connected as { unreadable: string }).unreadable)));
   try {
     const [pipelines, worker, queue, newest, stream] = await Promise.all([
-      pipelineFacts(client, context),
-      workerHealth(client, context, now),
-      batchQueue(hdfs, config.hdfs.root).catch(() => ({ pending: [], held: [] })),
-      newestProcessedBatch(hdfs, config.hdfs.root).catch(() => null),
-      streamFacts(context, hdfs, now).catch((error: unknown) => {
-        context.log.warn({ err: error }, 'status: the stream could not be read');
-        return { topic: config.kafka.topic, partitions: [], lastDurableAt: null, deadLettersLastHour: 0, unreadable: (error as Error).message };
-      }),
+      read('the pipelines\' runs (Temporal)', temporalCall((temporal) => pipelineFacts(temporal, context))),
+      read('the workers\' polls (Temporal)', temporalCall((temporal) => workerHealth(temporal, context, now))),
+      read('the batch queue (HDFS)', () => batchQueue(hdfs, config.hdfs.root)),
+      read('the newest batch loaded (HDFS)', () => newestProcessedBatch(hdfs, config.hdfs.root)),
+      read('the stream (Kafka, HDFS)', () => streamFacts(context, hdfs, now)),
     ]);
-    return evaluateStatus({ now, pipelines, pendingBatches: queue.pending, heldBatches: queue.held, newestHourLoaded: newest, stream, services: [...stackServices, worker] }, config.objectives);
+    return evaluateStatus(
+      {
+        now,
+        pipelines: 'value' in pipelines ? pipelines.value : pipelineNames.map((name) => ({ name, schedule: null, lastSuccessSlot: null, lastSuccessAt: null, lastFailure: null, running: 0, unreadable: pipelines.unreadable })),
+        pendingBatches: 'value' in queue ? queue.value.pending : [],
+        heldBatches: 'value' in queue ? queue.value.held : [],
+        ...('unreadable' in queue ? { queueUnreadable: queue.unreadable } : {}),
+        newestHourLoaded: 'value' in newest ? newest.value : null,
+        stream: 'value' in stream ? stream.value : { topic: config.kafka.topic, partitions: [], lastDurableAt: null, deadLettersLastHour: 0, unreadable: stream.unreadable },
+        services: [...stackServices, 'value' in worker ? worker.value : { name: 'worker', healthy: false, detail: `could not be read: ${worker.unreadable}` }],
+      },
+      config.objectives,
+    );
   } finally {
     await client?.connection.close();
   }
@@ -129,10 +150,13 @@ export function formatStatus(report: StatusReport, format: OutputFormat): string
     last_failure: pipeline.last_failure ? `${pipeline.last_failure_at} ${pipeline.last_failure}` : null,
   }));
   const { warehouse, stream } = report;
+  const held = report.pipelines.find((pipeline) => pipeline.name === 'hourly-batch')?.held_batches ?? [];
   const sections = [
     formatRows(['pipeline', 'ok', 'paused', 'next_run', 'last_success_slot', 'last_success_at', 'running', 'last_failure'].map((name) => column(name, name === 'paused' ? 'BOOLEAN' : name === 'running' ? 'INT' : 'STRING')), pipelineRows, format),
-    `warehouse: newest hour loaded ${warehouse.newest_hour_loaded ?? 'none'}; ${warehouse.pending_batches} batch(es) pending, ${warehouse.held_batches} held${report.pipelines[0]?.held_batches?.length ? ` (${report.pipelines[0].held_batches.join(', ')}: bin/qpipe dq results --batch B, then batch release|discard)` : ''}`,
-    `stream ${stream.topic}: consumer lag ${stream.consumer_lag}, last durable flush ${stream.last_durable_at ?? 'never'}, ${stream.dead_letters_last_hour} dead letter(s) in the last hour`,
+    warehouse.unreadable
+      ? `warehouse: newest hour loaded ${warehouse.newest_hour_loaded ?? 'none'}; the batch queue could not be read: ${warehouse.unreadable}`
+      : `warehouse: newest hour loaded ${warehouse.newest_hour_loaded ?? 'none'}; ${warehouse.pending_batches} batch(es) pending, ${warehouse.held_batches} held${held.length > 0 ? ` (${held.join(', ')}: bin/qpipe dq results --batch B, then batch release|discard)` : ''}`,
+    stream.unreadable ? `stream ${stream.topic}: could not be read: ${stream.unreadable}` : `stream ${stream.topic}: consumer lag ${stream.consumer_lag}, last durable flush ${stream.last_durable_at ?? 'never'}, ${stream.dead_letters_last_hour} dead letter(s) in the last hour`,
     formatRows([column('service'), column('healthy', 'BOOLEAN'), column('detail')], report.services.map((service) => ({ service: service.name, healthy: service.healthy, detail: service.detail })), format),
     formatRows([column('objective'), column('ok'), column('detail')], report.objectives.map((objective) => ({ objective: objective.objective, ok: objective.ok ? 'ok' : 'BREACHED', detail: objective.detail })), format),
   ];

@@ -17,6 +17,7 @@ import { warehouseMigrate, warehouseMigrateWorkflowId } from '../workflows/wareh
 import { formatRows, type OutputFormat } from './format';
 import type { CommandContext } from './context';
 import { startOrJoin } from './run';
+import { visibilityQuery } from '../lib/pipeline-state';
 
 export const historyColumns: Column[] = [
   { name: 'table', type: 'STRING' },
@@ -69,9 +70,9 @@ export async function runHistory({ config, log }: CommandContext, table: string 
 
 /** The workflows that write the warehouse, of this deployment's task queue, running now. */
 async function runningWriters(client: Client, config: Config): Promise<string[]> {
-  const types = ['hourlyBatch', 'batchRevert', 'batchDecision', 'warehouseMaintenance', 'warehouseMigrate'].map((type) => `'${type}'`).join(', ');
+  const types = ['hourlyBatch', 'batchRevert', 'batchDecision', 'warehouseMaintenance', 'warehouseMigrate'];
   const running: string[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType IN (${types}) AND ExecutionStatus = 'Running' AND TaskQueue = '${config.temporal.taskQueue}'` })) {
+  for await (const execution of client.workflow.list({ query: visibilityQuery(config.temporal.taskQueue, types, "ExecutionStatus = 'Running'") })) {
     running.push(`${execution.type} ${execution.workflowId}`);
   }
   return running;

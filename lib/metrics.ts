@@ -108,7 +108,7 @@ export class MetricsRegistry {
     for (const family of this.families.values()) {
       const samples = family.samples();
       if (samples.length === 0) continue;
-      lines.push(`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`, ...samples);
+      lines.push(`# HELP ${family.name} ${family.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${family.name} ${family.type}`, ...samples);
     }
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
@@ -131,7 +131,8 @@ export async function serveMetrics(port: number, render: () => string | Promise<
         },
       );
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => (server.off('error', reject), resolve())));
+  server.on('error', (error) => log.warn({ err: error }, 'metrics endpoint error'));
   const address = server.address();
   log.info({ port: typeof address === 'object' && address ? address.port : port }, 'metrics on /metrics');
   return server;

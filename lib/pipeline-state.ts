@@ -2,6 +2,11 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { batchIdsIn } from './raw-zone';
 import type { HdfsClient } from './hdfs-client';
 import { decisionDir, manifestsDir, parseLogicalHour, processedDir } from './pure/batch';
+import { isCalendarDate } from './pure/calendar-date';
+import { dailyDump } from '../workflows/daily-dump';
+import { hourlyBatch } from '../workflows/hourly-batch';
+import { streamMaintenance } from '../workflows/stream-maintenance';
+import { warehouseMaintenance } from '../workflows/warehouse-maintenance';
 
 /**
  * What an operator (and the worker's metrics) need to know about each pipeline, read from where
@@ -15,15 +20,15 @@ export type PipelineName = (typeof pipelineNames)[number];
 
 /** Each pipeline's workflow type and the field of its result that names its slot. */
 const pipelineWorkflows: Readonly<Record<PipelineName, { readonly workflowType: string; readonly slotField: 'hour' | 'date' }>> = {
-  'hourly-batch': { workflowType: 'hourlyBatch', slotField: 'hour' },
-  'daily-dump': { workflowType: 'dailyDump', slotField: 'date' },
-  'stream-maintenance': { workflowType: 'streamMaintenance', slotField: 'hour' },
-  'warehouse-maintenance': { workflowType: 'warehouseMaintenance', slotField: 'date' },
+  'hourly-batch': { workflowType: hourlyBatch.name, slotField: 'hour' },
+  'daily-dump': { workflowType: dailyDump.name, slotField: 'date' },
+  'stream-maintenance': { workflowType: streamMaintenance.name, slotField: 'hour' },
+  'warehouse-maintenance': { workflowType: warehouseMaintenance.name, slotField: 'date' },
 };
 
 /** A slot's start as epoch seconds: an hour `YYYY-MM-DDTHH` (UTC) or a date `YYYY-MM-DD` (its UTC midnight). */
 export function slotEpochSeconds(slot: string): number {
-  return (/^\d{4}-\d{2}-\d{2}$/.test(slot) ? Date.parse(`${slot}T00:00:00Z`) : parseLogicalHour(slot).epochMs) / 1000;
+  return (isCalendarDate(slot) ? Date.parse(`${slot}T00:00:00Z`) : parseLogicalHour(slot).epochMs) / 1000;
 }
 
 export interface PipelineRuns {
@@ -40,7 +45,10 @@ export interface PipelineRuns {
 /** How many recent successful runs are read for the newest slot (a backfill of old slots closes later than newer slots). */
 const recentRuns = 5;
 
-const query = (taskQueue: string, workflowType: string, status: string) => `TaskQueue = '${taskQueue.replace(/'/g, "\\'")}' AND WorkflowType = '${workflowType}' AND ${status}`;
+/** A visibility query for workflows of `types` on `taskQueue` (its quotes escaped) matching `condition`. */
+export const visibilityQuery = (taskQueue: string, types: readonly string[], condition: string) =>
+  `TaskQueue = '${taskQueue.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' AND WorkflowType IN (${types.map((type) => `'${type}'`).join(', ')}) AND ${condition}`;
+const query = (taskQueue: string, workflowType: string, condition: string) => visibilityQuery(taskQueue, [workflowType], condition);
 
 async function take<T>(items: AsyncIterable<T>, count: number): Promise<T[]> {
   const taken: T[] = [];

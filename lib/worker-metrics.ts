@@ -35,7 +35,7 @@ export class WorkerMetrics {
   private readonly steps = this.registry.histogram('qpipe_batch_step_seconds', 'Duration of each process step of a batch.', stepBuckets);
   private readonly files = this.registry.counter('qpipe_batch_files_total', 'Files the ingest took, by status: ingested, duplicate, rejected.');
   private readonly batches = this.registry.counter('qpipe_batches_total', 'Batches processed by this worker, by outcome: published or held.');
-  private readonly checks = this.registry.counter('qpipe_dq_checks_total', 'Data-quality verdicts (batches and stream hours), by table and status: pass, warn, fail, error.');
+  private readonly checks = this.registry.counter('qpipe_dq_checks_total', 'Data-quality verdicts (batches and stream hours), by table and status: pass, warn, fail, error (an audit a retry runs again counts again).');
   /** Set per pipeline when scraped. */
   readonly lastSuccessSlot = this.registry.gauge('qpipe_last_success_slot_timestamp_seconds', 'Start of the newest slot the pipeline completed (UTC epoch seconds).');
   /** Set when scraped. */

@@ -148,6 +148,8 @@ export async function startStreamWorker(config: Config, kafka: Kafka, hdfs: Hdfs
     metrics.joinedAt = Date.now();
     const mine = new Set(payload.memberAssignment[topic] ?? []);
     for (const partition of owned.keys()) if (!mine.has(partition)) owned.delete(partition);
+    // Its per-partition metrics are the new owner's to report.
+    for (const series of [metrics.lag, metrics.newestDurableEventMs]) for (const partition of series.keys()) if (!mine.has(partition)) series.delete(partition);
   });
 
   let failed: (error: unknown) => void = () => undefined;

@@ -115,42 +115,55 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** How long the pipelines' slots and the batch queue read for a scrape stay good (they cost Temporal and HDFS calls). */
-const slowMetricsTtlMs = 30_000;
+/** How often the pipelines' slots and the batch queue are read (Temporal and HDFS calls), and the deadline of one reading. */
+const slowMetricsEveryMs = 30_000;
 
 /**
  * Serves the worker's metrics on 127.0.0.1:`config.worker.metricsPort`/metrics: the SDK's (read
- * from its exporter on `sdkPort`) and qpipe's, with each pipeline's last successful slot (from
- * Temporal) and the batch queue (from HDFS) read at most every 30 s.
+ * from its exporter on `sdkPort`) and qpipe's. Each pipeline's last successful slot (Temporal) and
+ * the batch queue (HDFS) are read in the background every 30 s, so a scrape never waits on them; a
+ * scrape the SDK's exporter fails still serves qpipe's metrics.
  */
-export async function serveWorkerMetrics(config: Config, metrics: WorkerMetrics, sdkPort: number | undefined, log: Logger): Promise<{ server: Server; close(): Promise<void> }> {
+export async function serveWorkerMetrics(config: Config, metrics: WorkerMetrics, sdkPort: number | undefined, hdfs: HdfsClient, log: Logger): Promise<{ close(): Promise<void> }> {
   const client = await createTemporalClient(config.temporal);
-  const hdfs = new HdfsClient(config.hdfs, log.child({ component: 'hdfs' }));
-  let readAt = 0;
+  let server: Server;
+  try {
+    const render = async () => {
+      const sdk = sdkPort
+        ? await fetch(`http://127.0.0.1:${sdkPort}/metrics`, { signal: AbortSignal.timeout(5_000) })
+            .then((response) => response.text())
+            .catch((error: unknown) => (log.warn({ err: error }, "metrics: the Temporal SDK's exporter did not answer; serving qpipe's only"), ''))
+        : '';
+      return `${sdk}${sdk && !sdk.endsWith('\n') ? '\n' : ''}${metrics.registry.render()}`;
+    };
+    server = await serveMetrics(config.worker.metricsPort, render, log);
+  } catch (error) {
+    await client.connection.close();
+    throw error;
+  }
   const readSlow = async () => {
-    if (Date.now() - readAt < slowMetricsTtlMs) return;
-    readAt = Date.now();
     try {
-      for (const name of pipelineNames) {
-        const { lastSuccessSlot } = await pipelineRuns(client, config.temporal.taskQueue, name);
-        if (lastSuccessSlot) metrics.lastSuccessSlot.set({ pipeline: name }, slotEpochSeconds(lastSuccessSlot));
-      }
+      await client.connection.withDeadline(Date.now() + slowMetricsEveryMs, async () => {
+        for (const name of pipelineNames) {
+          const { lastSuccessSlot } = await pipelineRuns(client, config.temporal.taskQueue, name);
+          if (lastSuccessSlot) metrics.lastSuccessSlot.set({ pipeline: name }, slotEpochSeconds(lastSuccessSlot));
+        }
+      });
       const { pending, held } = await batchQueue(hdfs, config.hdfs.root);
       metrics.queue.set({ state: 'pending' }, pending.length);
       metrics.queue.set({ state: 'held' }, held.length);
     } catch (error) {
-      log.warn({ err: error }, 'metrics: the pipelines\' slots or the batch queue could not be read; the last values stay');
+      log.warn({ err: error }, "metrics: the pipelines' slots or the batch queue could not be read; the last values stay");
     }
   };
-  const render = async () => {
-    await readSlow();
-    const sdk = sdkPort ? await fetch(`http://127.0.0.1:${sdkPort}/metrics`).then((response) => response.text()) : '';
-    return `${sdk}${sdk && !sdk.endsWith('\n') ? '\n' : ''}${metrics.registry.render()}`;
-  };
-  const server = await serveMetrics(config.worker.metricsPort, render, log);
+  let reading = readSlow();
+  const timer = setInterval(() => {
+    reading = reading.then(readSlow);
+  }, slowMetricsEveryMs);
   return {
-    server,
     async close() {
+      clearInterval(timer);
+      await reading;
       await new Promise((resolve) => server.close(resolve));
       await client.connection.close();
     },
@@ -215,9 +228,22 @@ export async function startQpipeWorker(config: Config, log: Logger, shutdownSign
   const serving = config.worker.metricsPort > 0;
   const sdkPort = serving ? await freePort() : undefined;
   installTemporalRuntime(config, log, shutdownSignals, sdkPort);
-  const metrics = serving ? new WorkerMetrics() : undefined;
+  let metrics = serving ? new WorkerMetrics() : undefined;
   const worker = await createQpipeWorker(config, log, metrics);
-  const endpoint = metrics ? await serveWorkerMetrics(config, metrics, sdkPort, log).catch(async (error: unknown) => (await worker.close(), Promise.reject(error))) : undefined;
+  let endpoint: { close(): Promise<void> } | undefined;
+  if (metrics) {
+    try {
+      endpoint = await serveWorkerMetrics(config, metrics, sdkPort, new HdfsClient(config.hdfs, log.child({ component: 'hdfs' })), log);
+    } catch (error) {
+      // A second worker on this host (a rolling restart, the demo beside a worker) works without its own endpoint.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await worker.close();
+        throw error;
+      }
+      log.warn({ port: config.worker.metricsPort }, 'the worker metrics port is taken (another worker on this host?): this worker serves no metrics; set QPIPE_WORKER_METRICS_PORT to serve them elsewhere');
+      metrics = undefined;
+    }
+  }
   return {
     worker,
     ...(metrics ? { metrics } : {}),

@@ -12,6 +12,8 @@ export interface PipelineFacts {
   readonly lastSuccessAt: string | null;
   readonly lastFailure: { readonly workflowId: string; readonly at: string; readonly status: string; readonly reason: string } | null;
   readonly running: number;
+  /** Why its runs could not be read (Temporal): its state is unknown, and not ok. */
+  readonly unreadable?: string;
 }
 
 export interface PartitionFacts {
@@ -29,6 +31,8 @@ export interface StatusFacts {
   readonly pipelines: readonly PipelineFacts[];
   readonly pendingBatches: readonly string[];
   readonly heldBatches: readonly string[];
+  /** Why the batch queue could not be read (HDFS): pending and held are then unknown. */
+  readonly queueUnreadable?: string;
   /** The newest batch (logical hour) loaded into the warehouse. */
   readonly newestHourLoaded: string | null;
   readonly stream: {
@@ -57,6 +61,7 @@ export interface PipelineStatus {
   readonly last_failure: string | null;
   readonly last_failure_at: string | null;
   readonly running: number;
+  readonly unreadable?: string;
   readonly pending_batches?: readonly string[];
   readonly held_batches?: readonly string[];
   /** Its last run did not fail after its last success, nothing of it is held, and its objective (if any) holds. */
@@ -74,9 +79,10 @@ export interface StatusReport {
   readonly ok: boolean;
   readonly checked_at: string;
   readonly pipelines: readonly PipelineStatus[];
-  readonly warehouse: { readonly newest_hour_loaded: string | null; readonly pending_batches: number; readonly held_batches: number };
+  readonly warehouse: { readonly newest_hour_loaded: string | null; readonly pending_batches: number; readonly held_batches: number; readonly unreadable?: string };
   readonly stream: {
     readonly topic: string;
+    readonly unreadable?: string;
     readonly consumer_lag: number;
     readonly last_durable_at: string | null;
     readonly dead_letters_last_hour: number;
@@ -100,7 +106,7 @@ export function evaluateStatus(facts: StatusFacts, objectives: Objectives): Stat
     {
       objective: `hourly-batch succeeded within ${duration(objectives.batchWithinMinutes)}`,
       ok: batchOk,
-      detail: hourly?.lastSuccessAt ? `last success ${minutesAgo(now, hourly.lastSuccessAt)} min ago (slot ${hourly.lastSuccessSlot ?? '?'})` : 'no successful run',
+      detail: hourly?.unreadable !== undefined ? `its runs could not be read: ${hourly.unreadable}` : hourly?.lastSuccessAt ? `last success ${minutesAgo(now, hourly.lastSuccessAt)} min ago (slot ${hourly.lastSuccessSlot ?? '?'})` : 'no successful run',
     },
     {
       objective: `stream durable within ${objectives.streamWithinMinutes} min`,
@@ -125,17 +131,19 @@ export function evaluateStatus(facts: StatusFacts, objectives: Objectives): Stat
       last_failure: pipeline.lastFailure ? `${pipeline.lastFailure.status} ${pipeline.lastFailure.workflowId}: ${pipeline.lastFailure.reason}` : null,
       last_failure_at: pipeline.lastFailure?.at ?? null,
       running: pipeline.running,
+      ...(pipeline.unreadable !== undefined ? { unreadable: pipeline.unreadable } : {}),
       ...(isBatch ? { pending_batches: facts.pendingBatches, held_batches: facts.heldBatches } : {}),
-      ok: !failedSinceSuccess && (!isBatch || (batchOk && facts.heldBatches.length === 0)),
+      ok: pipeline.unreadable === undefined && !failedSinceSuccess && (!isBatch || (batchOk && facts.heldBatches.length === 0 && facts.queueUnreadable === undefined)),
     };
   });
   return {
     ok: results.every((result) => result.ok),
     checked_at: new Date(now).toISOString(),
     pipelines,
-    warehouse: { newest_hour_loaded: facts.newestHourLoaded, pending_batches: facts.pendingBatches.length, held_batches: facts.heldBatches.length },
+    warehouse: { newest_hour_loaded: facts.newestHourLoaded, pending_batches: facts.pendingBatches.length, held_batches: facts.heldBatches.length, ...(facts.queueUnreadable !== undefined ? { unreadable: facts.queueUnreadable } : {}) },
     stream: {
       topic: facts.stream.topic,
+      ...(facts.stream.unreadable !== undefined ? { unreadable: facts.stream.unreadable } : {}),
       consumer_lag: Number(lag),
       last_durable_at: facts.stream.lastDurableAt,
       dead_letters_last_hour: facts.stream.deadLettersLastHour,

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { gatherStatus } from '../../client/status';
+import { loadConfig } from '../../lib/config';
+import { silentLogger } from '../../lib/log';
 import { evaluateStatus, type PipelineFacts, type StatusFacts } from '../../lib/pure/status';
 
 const now = Date.parse('2026-12-05T12:00:00Z');
@@ -58,4 +61,16 @@ describe('qpipe status verdict', () => {
     expect(report.pipelines[0]).toMatchObject({ pending_batches: ['2026-12-05T09', '2026-12-05T10'], held_batches: ['2026-12-05T09'] });
     expect(report.warehouse).toEqual({ newest_hour_loaded: '2026-12-05T10', pending_batches: 2, held_batches: 1 });
   });
+
+  it('reports each source it cannot read (Temporal, HDFS, Kafka all refused) instead of failing, and breaches both objectives', async () => {
+    const refused = loadConfig({ ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', QPIPE_WEBHDFS_URL: 'http://127.0.0.1:1', QPIPE_KAFKA_BROKERS: '127.0.0.1:1', QPIPE_KAFKA_TIMEOUT_MS: '1000', QPIPE_HDFS_TIMEOUT_MS: '2000' });
+    const report = await gatherStatus({ config: refused, log: silentLogger });
+    expect(report.ok).toBe(false);
+    expect(report.objectives.map((objective) => objective.ok)).toEqual([false, false]);
+    expect(report.objectives[0]!.detail).toMatch(/^its runs could not be read: /);
+    expect(report.objectives[1]!.detail).toMatch(/^the stream could not be read: /);
+    expect(report.pipelines.map((row) => [row.name, row.ok, typeof row.unreadable])).toEqual(['hourly-batch', 'daily-dump', 'stream-maintenance', 'warehouse-maintenance'].map((name) => [name, false, 'string']));
+    expect(typeof report.warehouse.unreadable).toBe('string');
+    expect(report.services.find((service) => service.name === 'worker')).toMatchObject({ healthy: false });
+  }, 60_000);
 });
