@@ -102,7 +102,8 @@ describe('observability on the real processes: worker metrics, Prometheus and it
 
   it('checks the shipped rules and runs their unit tests with promtool', () => {
     const promtool = path.join(prometheusBin(), 'promtool');
-    expect(execFileSync(promtool, ['check', 'config', path.join(opsDir, 'prometheus.yml')], { encoding: 'utf8' })).toContain('SUCCESS: 12 rules found');
+    expect(execFileSync(promtool, ['check', 'rules', path.join(opsDir, 'rules.yml')], { encoding: 'utf8' })).toContain('SUCCESS: 12 rules found');
+    expect(execFileSync(promtool, ['check', 'config', path.join(opsDir, 'prometheus.yml')], { encoding: 'utf8' })).toContain(' is valid prometheus config file syntax');
     expect(execFileSync(promtool, ['test', 'rules', path.join(opsDir, 'rules.test.yml')], { encoding: 'utf8', cwd: opsDir })).toContain('SUCCESS');
   });
 
