@@ -82,11 +82,17 @@ export const inRunLogContext: ActivityInboundCallsInterceptor = {
   },
 };
 
-/** The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts serialises). */
+/**
+ * The Temporal SDK's logger, writing into ours (its failures under `error`, which lib/log.ts
+ * serialises). The SDK's own INFO lines are debug here; our workflows' are info. A line whose
+ * fields name a slot (a workflow's `hour`, `batchId` or `date`) carries it as `slot`, as the
+ * activities' lines do.
+ */
 export function sdkLogger(level: LogLevel, log: Logger): DefaultLogger {
   return new DefaultLogger(temporalLevels[level] ?? 'WARN', ({ level: entryLevel, message, meta }) => {
-    const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : 'debug';
-    log[method]({ component: 'temporal-sdk', ...meta }, message);
+    const method = entryLevel === 'ERROR' ? 'error' : entryLevel === 'WARN' ? 'warn' : entryLevel === 'INFO' && meta?.sdkComponent === 'workflow' ? 'info' : 'debug';
+    const slot = meta && meta.slot === undefined ? slotOfArgs([meta]) : undefined;
+    log[method]({ component: 'temporal-sdk', ...meta, ...(slot ? { slot } : {}) }, message);
   });
 }
 

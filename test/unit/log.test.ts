@@ -17,6 +17,16 @@ async function loggedLines(write: (log: ReturnType<typeof createLogger>) => unkn
 }
 
 describe('the structured log', () => {
+  it("writes a workflow's own info line at info, with the slot its fields name; the SDK's own info lines at debug", async () => {
+    const lines = await loggedLines((log) => {
+      const sdk = sdkLogger('info', log);
+      sdk.info('hourly batch done', { sdkComponent: 'workflow', workflowId: 'hourly-batch-2026-12-05T05', runId: 'run-1', hour: '2026-12-05T05' });
+      sdk.info('Worker state changed', { sdkComponent: 'worker', state: 'RUNNING' });
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'hourly batch done', workflowId: 'hourly-batch-2026-12-05T05', runId: 'run-1', slot: '2026-12-05T05' });
+  });
+
   it("puts the run's workflow id, run id, activity, attempt and slot on every line an activity writes, through any logger, and nothing outside it", async () => {
     const info = { activityType: 'processBatch', attempt: 2, workflowExecution: { workflowId: 'hourly-batch-2026-12-05T05', runId: 'run-1' } };
     const lines = await loggedLines(async (log) => {
