@@ -211,10 +211,10 @@ export function ingestActivities({ hdfs, hive, config, log, metrics }: ActivityD
         settings: commitSettings({ kind: 'batch', batch_id: batchId, step: 'ingest' }),
       });
       await hdfs.putAtomic(manifestPath(root, batchId), JSON.stringify(manifest, null, 2) + '\n', { overwrite: false });
-      // counted once committed: a retry after this point takes the committed path
-      metrics?.ingested(summarize(manifest, waiting, false));
-      await settleLocalFiles(manifest, landing, false);
       const summary = summarize(manifest, waiting, false);
+      // counted once committed: a retry after this point takes the committed path
+      metrics?.ingested(summary);
+      await settleLocalFiles(manifest, landing, false);
       log.info({ ...summary }, 'batch committed');
       return summary;
     },

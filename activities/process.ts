@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { contractBrokenIsFinal, failureTypes } from './failures';
 import { batchIdsIn } from '../lib/raw-zone';
-import { batchQueue } from '../lib/pipeline-state';
+import { pendingBatches } from '../lib/pipeline-state';
 import { executeJob, queryJob as queryJobRows } from '../lib/jobs';
 import { commitSettings } from '../lib/pure/delta';
 import { ensureWarehouse } from '../lib/warehouse-setup';
@@ -407,7 +407,7 @@ function batchProcessor(deps: ActivityDeps) {
   return {
     /** Committed batches (a manifest) not yet processed (no marker), oldest first. */
     async listPendingBatches(): Promise<string[]> {
-      return (await batchQueue(hdfs, root)).pending;
+      return pendingBatches(hdfs, root);
     },
 
     /**

@@ -131,7 +131,8 @@ export async function applySchedules(client: Client, schedules: readonly Pipelin
   return outcomes;
 }
 
-async function describeIfExists(client: Client, scheduleId: string): Promise<ScheduleDescription | undefined> {
+/** The schedule's description, or undefined when it does not exist (other errors are thrown). */
+export async function describeIfExists(client: Client, scheduleId: string): Promise<ScheduleDescription | undefined> {
   try {
     return await client.schedule.getHandle(scheduleId).describe();
   } catch (error) {

@@ -11,7 +11,7 @@ import { createTemporalClient } from '../lib/temporal';
 import { LocalStack } from '../stack/stack';
 import type { CommandContext } from './context';
 import { formatRows, type OutputFormat } from './format';
-import { pipelineSchedules } from './schedules';
+import { describeIfExists, pipelineSchedules } from './schedules';
 
 /** A worker counts as up when it polled its task queues within this long. */
 const pollerFreshMs = 90_000;
@@ -24,7 +24,7 @@ async function pipelineFacts(client: Client, context: CommandContext): Promise<P
   return Promise.all(
     pipelineNames.map(async (name: PipelineName): Promise<PipelineFacts> => {
       const scheduleId = schedules.find((schedule) => schedule.name === name)?.scheduleId;
-      const description = scheduleId ? await client.schedule.getHandle(scheduleId).describe().catch(() => undefined) : undefined;
+      const description = scheduleId ? await describeIfExists(client, scheduleId) : undefined;
       const runs = await pipelineRuns(client, context.config.temporal.taskQueue, name);
       return {
         name,

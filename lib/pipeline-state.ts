@@ -92,10 +92,15 @@ export async function pipelineRuns(client: Client, taskQueue: string, name: Pipe
   };
 }
 
-/** The batches committed and not processed (nor discarded), oldest first, and those of them held by their audit (not released). */
-export async function batchQueue(hdfs: HdfsClient, root: string): Promise<{ pending: string[]; held: string[] }> {
+/** The batches committed and not processed (nor discarded), oldest first: what the hourly run processes. */
+export async function pendingBatches(hdfs: HdfsClient, root: string): Promise<string[]> {
   const done = new Set([...(await batchIdsIn(hdfs, processedDir(root))), ...(await batchIdsIn(hdfs, decisionDir(root, 'discard')))]);
-  const pending = (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !done.has(batchId));
+  return (await batchIdsIn(hdfs, manifestsDir(root))).filter((batchId) => !done.has(batchId));
+}
+
+/** The pending batches (see {@link pendingBatches}) and those of them held by their audit (not released). */
+export async function batchQueue(hdfs: HdfsClient, root: string): Promise<{ pending: string[]; held: string[] }> {
+  const pending = await pendingBatches(hdfs, root);
   const holds = new Set(await batchIdsIn(hdfs, decisionDir(root, 'hold')));
   const released = new Set(await batchIdsIn(hdfs, decisionDir(root, 'release')));
   return { pending, held: pending.filter((batchId) => holds.has(batchId) && !released.has(batchId)) };

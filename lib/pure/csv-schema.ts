@@ -1,5 +1,5 @@
 import type { Dataset } from './batch';
-import { csvContracts, type JsonSchema } from './schemas';
+import { csvContracts, decimalSqlType, type JsonSchema } from './schemas';
 import type { SqlCode } from './sql';
 
 /**
@@ -30,11 +30,8 @@ const cellTypes: Readonly<Record<string, { readonly sql: string; readonly typed:
 
 /** A qpipe cell type's Spark type and typing expression; `decimal(p,s)` rounds a further decimal half-up, and too large a number is NULL. */
 function cellType(type: string): { readonly sql: string; readonly typed: (text: string) => string } {
-  const decimal = /^decimal\((\d{1,2}),(\d{1,2})\)$/.exec(type);
-  if (decimal && Number(decimal[2]) <= Number(decimal[1]) && Number(decimal[1]) <= 38) {
-    const sql = `DECIMAL(${decimal[1]},${decimal[2]})`;
-    return { sql, typed: (text) => `try_cast(${text} AS ${sql})` };
-  }
+  const sql = decimalSqlType(type);
+  if (sql) return { sql, typed: (text) => `try_cast(${text} AS ${sql})` };
   const known = cellTypes[type];
   if (!known) throw new RangeError(`unknown x-qpipe-type "${type}" (known: ${[...Object.keys(cellTypes), 'decimal(p,s)'].join(', ')})`);
   return known;

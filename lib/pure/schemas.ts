@@ -41,11 +41,17 @@ export interface TableColumn {
   readonly type: string;
 }
 
+/** The Spark type of a contract's `decimal(p,s)` (p ≤ 38, s ≤ p), or undefined when `type` is not one. */
+export function decimalSqlType(type: string): string | undefined {
+  const decimal = /^decimal\((\d{1,2}),(\d{1,2})\)$/.exec(type);
+  return decimal && Number(decimal[2]) <= Number(decimal[1]) && Number(decimal[1]) <= 38 ? `DECIMAL(${decimal[1]},${decimal[2]})` : undefined;
+}
+
 /** The Spark type of an event field's x-qpipe-type. */
 function eventColumnType(type: string | undefined, field: string): string {
   const simple: Readonly<Record<string, string>> = { string: 'STRING', timestamp: 'TIMESTAMP', integer: 'INT', bigint: 'BIGINT' };
-  const decimal = type === undefined ? null : /^decimal\((\d{1,2}),(\d{1,2})\)$/.exec(type);
-  if (decimal && Number(decimal[2]) <= Number(decimal[1]) && Number(decimal[1]) <= 38) return `DECIMAL(${decimal[1]},${decimal[2]})`;
+  const decimal = type === undefined ? undefined : decimalSqlType(type);
+  if (decimal) return decimal;
   const sql = type === undefined ? undefined : simple[type];
   if (!sql) throw new RangeError(`event field ${field}: x-qpipe-type "${String(type)}" is not one of ${[...Object.keys(simple), 'decimal(p,s)'].join(', ')}`);
   return sql;
