@@ -1,4 +1,8 @@
-import { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { Command, Option } from 'commander';
+import { stackProfiles, type StackProfile } from '../lib/config';
+import { StackError } from '../lib/errors';
+import { sparkSqlProcess } from '../stack/services';
 import { LocalStack, type ServiceStatus } from '../stack/stack';
 import type { CommandContext } from './context';
 
@@ -7,20 +11,26 @@ const progress = (message: string) => process.stderr.write(`stack: ${message}\n`
 /** `qpipe stack up | down | status | wipe`. */
 export function stackCommand(context: () => CommandContext): Command {
   const stack = new Command('stack').description('install, start, stop and health-check the local Temporal, Kafka, HDFS and Spark services');
-  const local = () => new LocalStack(context().config, progress);
+  const local = (profile?: StackProfile) => new LocalStack(context().config, progress, profile);
+  const profileOption = () =>
+    new Option('--profile <profile>', 'local: Spark in local mode, Derby metastore; cluster: Spark master + workers, PostgreSQL metastore (default: QPIPE_STACK_PROFILE, else the running one, else local)').choices(
+      stackProfiles,
+    );
 
   stack
     .command('up')
     .description('install (first time, pinned, from the registries) and start every service; waits for real health checks')
-    .action(async () => {
-      const statuses = await local().up();
+    .addOption(profileOption())
+    .action(async (options: { profile?: StackProfile }) => {
+      const statuses = await local(options.profile).up();
       printStatus(statuses);
     });
   stack
     .command('status')
     .description('health-check every service; exits non-zero if any is down')
-    .action(async () => {
-      const statuses = await local().status();
+    .addOption(profileOption())
+    .action(async (options: { profile?: StackProfile }) => {
+      const statuses = await local(options.profile).status();
       printStatus(statuses);
       if (statuses.some((status) => !status.healthy)) {
         process.stderr.write(`stack: down: ${statuses.filter((status) => !status.healthy).map((status) => status.name).join(', ')}\n`);
@@ -41,13 +51,29 @@ export function stackCommand(context: () => CommandContext): Command {
       await local().wipe();
       process.stdout.write('wiped\n');
     });
+  stack
+    .command('spark-sql')
+    .description('cluster profile: a second Spark application (spark-sql) on the shared metastore and warehouse; arguments go to spark-sql, e.g. -e "SHOW TABLES IN q_dwh"')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const cluster = local();
+      if (cluster.profile !== 'cluster') throw new StackError('stack', 'spark-sql reads the cluster profile\'s PostgreSQL metastore: start it with bin/qpipe stack up --profile cluster');
+      const spec = sparkSqlProcess(context().config, cluster.layout, args);
+      const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: spec.cwd, stdio: 'inherit' });
+      process.exitCode = await new Promise<number>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code) => resolve(code ?? 1));
+      });
+    });
   return stack;
 }
 
 function printStatus(statuses: ServiceStatus[]): void {
   const lines = statuses.map((status) => {
     const processes = status.processes.map((process) => `${process.name}${process.pid ? ` pid ${process.pid}, ${process.rssMiB ?? '?'} MiB` : ' not running'}`).join('; ');
-    return `${status.name.padEnd(9)} ${(status.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${status.endpoints}\n${' '.repeat(19)}${processes}${status.problem ? `\n${' '.repeat(19)}problem: ${status.problem}` : ''}`;
+    return `${status.name.padEnd(13)} ${(status.healthy ? 'healthy' : 'DOWN').padEnd(8)} ${status.endpoints}\n${' '.repeat(23)}${processes}${status.problem ? `\n${' '.repeat(23)}problem: ${status.problem}` : ''}`;
   });
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -182,10 +182,44 @@ export interface TemporalConfig {
   readonly uiUrl: string;
 }
 
+export const stackProfiles = ['local', 'cluster'] as const;
+export type StackProfile = (typeof stackProfiles)[number];
+
+/**
+ * The cluster profile's Spark master and Hive metastore. Unset, `stack up --profile cluster` starts
+ * both on this machine; set, they are the company's, which qpipe checks and never starts.
+ */
+export interface ClusterConfig {
+  /**
+   * `QPIPE_SPARK_MASTER`: where the Thrift Server submits its jobs, `spark://host:port`, `yarn` or
+   * `k8s://https://host:port`. Default `spark://127.0.0.1:<QPIPE_SPARK_MASTER_PORT>`, started by the stack.
+   */
+  readonly sparkMaster?: string;
+  /** `QPIPE_SPARK_WORKERS` (2): how many standalone workers the stack starts, one core each. */
+  readonly sparkWorkers: number;
+  /**
+   * `QPIPE_METASTORE_URL`: the metastore's JDBC URL, `jdbc:postgresql://host:port/db`. Default
+   * `jdbc:postgresql://127.0.0.1:<QPIPE_METASTORE_PORT>/metastore`, a PostgreSQL cluster the stack
+   * creates under its state dir. `QPIPE_METASTORE_USER` (qpipe), `QPIPE_METASTORE_PASSWORD` (empty:
+   * the stack's own cluster trusts loopback): secrets only from the environment.
+   */
+  readonly metastoreUrl?: string;
+  readonly metastoreUser: string;
+  readonly metastorePassword: string;
+}
+
 /** The local stack: where it lives, its ports and its memory. */
 export interface StackConfig {
   /** `QPIPE_STACK_DIR`, default `<home>/.stack`: installs, state, logs, pid files. */
   readonly dir: string;
+  /**
+   * `QPIPE_STACK_PROFILE`: `local` (Spark in local mode inside the Thrift Server, embedded Derby
+   * metastore) or `cluster` (a Spark standalone master and workers, a PostgreSQL metastore). Unset:
+   * the profile the running stack was started with, else `local`. `stack up --profile` overrides it.
+   */
+  readonly profile?: StackProfile;
+  /** The cluster profile's Spark and metastore; each points at an external service when set. */
+  readonly cluster: ClusterConfig;
   readonly ports: {
     /** `QPIPE_TEMPORAL_PORT` 7233, `QPIPE_TEMPORAL_UI_PORT` 8233. */
     readonly temporal: number;
@@ -201,6 +235,17 @@ export interface StackConfig {
     readonly datanodeIpc: number;
     /** `QPIPE_HIVE_PORT` 10000 (the Spark Thrift Server). */
     readonly thrift: number;
+    /**
+     * Cluster profile: the Spark master `QPIPE_SPARK_MASTER_PORT` 7077 and its web UI and REST API
+     * `QPIPE_SPARK_MASTER_UI_PORT` 8080; worker N's web UI `QPIPE_SPARK_WORKER_UI_PORT` + N - 1
+     * (8081, 8082); the Thrift Server's own Spark UI `QPIPE_SPARK_UI_PORT` 4040; PostgreSQL
+     * `QPIPE_METASTORE_PORT` 5432.
+     */
+    readonly sparkMaster: number;
+    readonly sparkMasterUi: number;
+    readonly sparkWorkerUi: number;
+    readonly sparkUi: number;
+    readonly metastore: number;
   };
   readonly memory: {
     /** JVM heaps: `QPIPE_KAFKA_HEAP` 512m, `QPIPE_NAMENODE_HEAP` 384m, `QPIPE_DATANODE_HEAP` 256m, `QPIPE_SPARK_DRIVER_MEMORY` 1536m. */
@@ -208,6 +253,12 @@ export interface StackConfig {
     readonly namenodeHeap: string;
     readonly datanodeHeap: string;
     readonly sparkDriverMemory: string;
+    /**
+     * Cluster profile: each executor's heap `QPIPE_SPARK_EXECUTOR_MEMORY` 768m (one per worker, one
+     * core each), and the heap of the master and of each worker daemon `QPIPE_SPARK_DAEMON_HEAP` 256m.
+     */
+    readonly sparkExecutorMemory: string;
+    readonly sparkDaemonHeap: string;
   };
   /** Deadline for each service to become healthy on `stack up`, `QPIPE_STACK_START_TIMEOUT_MS` (120000). */
   readonly startTimeoutMs: number;
@@ -230,6 +281,11 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
     datanodeHttp: read.port('QPIPE_DATANODE_HTTP_PORT', 9864),
     datanodeIpc: read.port('QPIPE_DATANODE_IPC_PORT', 9867),
     thrift: read.port('QPIPE_HIVE_PORT', 10000),
+    sparkMaster: read.port('QPIPE_SPARK_MASTER_PORT', 7077),
+    sparkMasterUi: read.port('QPIPE_SPARK_MASTER_UI_PORT', 8080),
+    sparkWorkerUi: read.port('QPIPE_SPARK_WORKER_UI_PORT', 8081),
+    sparkUi: read.port('QPIPE_SPARK_UI_PORT', 4040),
+    metastore: read.port('QPIPE_METASTORE_PORT', 5432),
   };
   const topic = read.string('QPIPE_KAFKA_TOPIC', 'app_logs');
   const saslMechanism = read.optionalOneOf('QPIPE_KAFKA_SASL_MECHANISM', kafkaSaslMechanisms);
@@ -320,12 +376,22 @@ export function loadConfig(processEnv: Env = process.env, home = repositoryRoot(
     },
     stack: {
       dir: read.path('QPIPE_STACK_DIR', '.stack', home),
+      profile: read.optionalOneOf('QPIPE_STACK_PROFILE', stackProfiles),
+      cluster: {
+        sparkMaster: read.optionalSparkMaster('QPIPE_SPARK_MASTER'),
+        sparkWorkers: read.intBetween('QPIPE_SPARK_WORKERS', 2, 1, 8),
+        metastoreUrl: read.optionalJdbcUrl('QPIPE_METASTORE_URL'),
+        metastoreUser: read.string('QPIPE_METASTORE_USER', 'qpipe'),
+        metastorePassword: env.QPIPE_METASTORE_PASSWORD ?? '',
+      },
       ports,
       memory: {
         kafkaHeap: read.memory('QPIPE_KAFKA_HEAP', '512m'),
         namenodeHeap: read.memory('QPIPE_NAMENODE_HEAP', '384m'),
         datanodeHeap: read.memory('QPIPE_DATANODE_HEAP', '256m'),
         sparkDriverMemory: read.memory('QPIPE_SPARK_DRIVER_MEMORY', '1536m'),
+        sparkExecutorMemory: read.memory('QPIPE_SPARK_EXECUTOR_MEMORY', '768m'),
+        sparkDaemonHeap: read.memory('QPIPE_SPARK_DAEMON_HEAP', '256m'),
       },
       startTimeoutMs: read.positiveInt('QPIPE_STACK_START_TIMEOUT_MS', 120_000),
     },
@@ -389,6 +455,11 @@ function reader(env: Env) {
     },
     string: (name: string, fallback: string): string => raw(name) ?? fallback,
     positiveInt,
+    intBetween(name: string, fallback: number, min: number, max: number): number {
+      const value = positiveInt(name, fallback);
+      if (value < min || value > max) throw new ConfigError(name, `expected ${min}-${max}, got ${value}`);
+      return value;
+    },
     port(name: string, fallback: number): number {
       const value = positiveInt(name, fallback);
       if (value > 65_535) throw new ConfigError(name, `expected a port (1-65535), got ${value}`);
@@ -424,6 +495,20 @@ function reader(env: Env) {
         throw new ConfigError(name, `expected an http(s) URL, got "${value}"`);
       }
       return value.replace(/\/+$/, '');
+    },
+    optionalSparkMaster(name: string): string | undefined {
+      const value = raw(name);
+      if (value === undefined) return undefined;
+      if (!/^(spark:\/\/[^\s/]+:\d+|yarn|k8s:\/\/https?:\/\/\S+)$/.test(value)) {
+        throw new ConfigError(name, `expected spark://host:port, yarn or k8s://https://host:port, got "${value}"`);
+      }
+      return value;
+    },
+    optionalJdbcUrl(name: string): string | undefined {
+      const value = raw(name);
+      if (value === undefined) return undefined;
+      if (!/^jdbc:postgresql:\/\/[^\s/]+\/\w+(\?\S*)?$/.test(value)) throw new ConfigError(name, `expected jdbc:postgresql://host:port/database, got "${value}"`);
+      return value;
     },
     identifier(name: string, fallback: string): string {
       const value = raw(name) ?? fallback;

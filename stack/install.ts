@@ -17,10 +17,11 @@ function wanted(home: string): Record<Component, string> {
     kafka: `${stackVersions.kafka} ${pomDigest('kafka')}`,
     hadoop: `${stackVersions.hadoop} ${pomDigest('hadoop')}`,
     delta: `${stackVersions.delta} ${pomDigest('delta')}`,
+    metastore: `${stackVersions.postgresJdbc} ${pomDigest('metastore')}`,
   };
 }
 
-type Component = 'python' | 'kafka' | 'hadoop' | 'delta';
+type Component = 'python' | 'kafka' | 'hadoop' | 'delta' | 'metastore';
 
 /** The tools the stack needs on the machine, each with the line that says how to get it. */
 const prerequisites = [
@@ -80,6 +81,8 @@ function installedFiles(layout: StackLayout, component: Component): boolean {
       return existsSync(layout.hadoopLib);
     case 'delta':
       return existsSync(layout.deltaLib);
+    case 'metastore':
+      return existsSync(layout.metastoreLib);
   }
 }
 
@@ -104,6 +107,8 @@ const installers: Record<Component, (layout: StackLayout, home: string) => Promi
   hadoop: (layout, home) => copyJars('hadoop', layout.hadoopLib, home, { 'hadoop.version': stackVersions.hadoop }),
   // The pom's two artifacts alone: their own dependencies are Spark's, already in pyspark.
   delta: (layout, home) => copyJars('delta', layout.deltaLib, home, { 'delta.version': stackVersions.delta, excludeTransitive: 'true' }),
+  // The driver alone: its one dependency (checker-qual) is compile-time annotations.
+  metastore: (layout, home) => copyJars('metastore', layout.metastoreLib, home, { 'postgresql.version': stackVersions.postgresJdbc, excludeTransitive: 'true' }),
 };
 
 /** Resolves stack/<name>/pom.xml's dependencies from Maven Central and copies the jars into `libDir`, replacing it whole. */

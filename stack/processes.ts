@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,11 +120,31 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-/** Resident memory of a process in MiB (VmRSS), or undefined when it is gone. */
-export function residentMiB(pid: number): number | undefined {
+/**
+ * Resident memory of a started process with everything in its process group, in MiB: a Spark
+ * worker's executors are its children, and count with it.
+ */
+export function groupResidentMiB(pid: number): number | undefined {
+  const own = residentKiB(pid);
+  if (own === undefined) return undefined;
+  let total = own;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (group === pid) total += residentKiB(Number(entry)) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return Math.round(total / 1024);
+}
+
+function residentKiB(pid: number): number | undefined {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+    return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
   }

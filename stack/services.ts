@@ -3,17 +3,27 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { Config } from '../lib/config';
+import type { Config, StackProfile } from '../lib/config';
 import { StackError } from '../lib/errors';
 import { HiveClient } from '../lib/hive-client';
 import { createKafka, ensureTopics } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
+import {
+  checkSparkCluster, clusterCatalogConf, clusterExecutorConf, configurationXml, ensureMetastoreSchema, metastoreTarget, postgresProcess,
+  preparePostgres, prepareSparkCluster, psql, sparkClusterProcesses, sparkMasterTarget, tcpReachable, writeClusterSparkConf,
+} from './cluster';
 import { sparkHome, type StackLayout } from './layout';
 import type { ProcessSpec } from './processes';
 import { runCommand } from './shell';
 
-export const serviceNames = ['temporal', 'hdfs', 'kafka', 'spark'] as const;
+/** Every service of either profile, in start order. */
+export const serviceNames = ['temporal', 'hdfs', 'kafka', 'metastore', 'spark-cluster', 'spark'] as const;
 export type ServiceName = (typeof serviceNames)[number];
+
+/** The services a profile runs: the cluster profile adds the PostgreSQL metastore and the Spark master and workers. */
+export function profileServiceNames(profile: StackProfile): readonly ServiceName[] {
+  return profile === 'cluster' ? serviceNames : serviceNames.filter((name) => name !== 'metastore' && name !== 'spark-cluster');
+}
 
 /** One service of the local stack: its processes, how to prepare its state, how to tell it is healthy. */
 export interface Service {
@@ -39,7 +49,7 @@ const jdk17Opens = [
   'java.base/java.util', 'java.base/java.util.concurrent', 'java.base/sun.nio.ch', 'java.base/sun.security.action',
 ].map((pkg) => `--add-opens=${pkg}=ALL-UNNAMED`);
 
-export function stackServices(config: Config, layout: StackLayout): Record<ServiceName, Service> {
+export function stackServices(config: Config, layout: StackLayout, profile: StackProfile, progress: (message: string) => void = () => undefined): Record<ServiceName, Service> {
   const { ports, memory } = config.stack;
   const state = (name: string) => path.join(layout.state, name);
   const conf = (name: string) => path.join(layout.conf, name);
@@ -155,12 +165,43 @@ export function stackServices(config: Config, layout: StackLayout): Record<Servi
     },
   };
 
+  const metastoreAt = metastoreTarget(config);
+  const metastore: Service = {
+    name: 'metastore',
+    endpoints: metastoreAt.external ? `Hive metastore ${metastoreAt.url} (external)` : `Hive metastore in PostgreSQL ${metastoreAt.url}`,
+    after: [],
+    processes: metastoreAt.external ? [] : [postgresProcess(config, layout)],
+    prepare: () => (metastoreAt.external ? Promise.resolve() : preparePostgres(config, layout)),
+    async check() {
+      if (metastoreAt.external) return tcpReachable(metastoreAt.host, metastoreAt.port);
+      await psql(config, layout, 'postgres', 'SELECT 1');
+    },
+    ready: () => (metastoreAt.external ? Promise.resolve() : ensureMetastoreSchema(config, layout, progress)),
+  };
+
+  const masterAt = sparkMasterTarget(config);
+  const sparkCluster: Service = {
+    name: 'spark-cluster',
+    endpoints: masterAt.external
+      ? `Spark master ${masterAt.url} (external)`
+      : `Spark master ${masterAt.url}, UI http://127.0.0.1:${ports.sparkMasterUi}, ${config.stack.cluster.sparkWorkers} workers (UI from port ${ports.sparkWorkerUi})`,
+    after: [],
+    processes: masterAt.external ? [] : sparkClusterProcesses(config, layout),
+    prepare: () => prepareSparkCluster(config, layout),
+    check: () => checkSparkCluster(config),
+  };
+
   const spark: Service = {
     name: 'spark',
-    endpoints: `HiveServer2 (Spark Thrift) 127.0.0.1:${ports.thrift}, warehouse ${hdfsUri}${config.hdfs.root}/warehouse`,
-    after: ['hdfs'],
-    processes: [sparkThriftProcess(config, layout, state('spark'), hdfsUri)],
-    prepare: () => mkdir(state('spark'), { recursive: true }).then(() => undefined),
+    endpoints:
+      `HiveServer2 (Spark Thrift) 127.0.0.1:${ports.thrift}, warehouse ${hdfsUri}${config.hdfs.root}/warehouse` +
+      (profile === 'cluster' ? `, Spark UI http://127.0.0.1:${ports.sparkUi}` : ''),
+    after: profile === 'cluster' ? ['hdfs', 'metastore', 'spark-cluster'] : ['hdfs'],
+    processes: [sparkThriftProcess(config, layout, profile, state('spark'), hdfsUri)],
+    async prepare() {
+      await mkdir(state('spark'), { recursive: true });
+      if (profile === 'cluster') await writeClusterSparkConf(config, layout);
+    },
     async check() {
       const hive = new HiveClient(
         { ...config.hive, host: '127.0.0.1', connectTimeoutMs: checkTimeoutMs, sessionTimeoutMs: checkTimeoutMs, statementTimeoutMs: 30_000 },
@@ -176,18 +217,17 @@ export function stackServices(config: Config, layout: StackLayout): Record<Servi
     },
   };
 
-  return { temporal, hdfs, kafka, spark };
+  return { temporal, hdfs, kafka, metastore, 'spark-cluster': sparkCluster, spark };
 }
 
-function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: string, hdfsUri: string): ProcessSpec {
-  const home = sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
-  const { ports, memory } = config.stack;
-  const conf: Record<string, string> = {
-    'spark.master': 'local[2]',
-    'spark.driver.memory': memory.sparkDriverMemory,
+/**
+ * The settings every Spark application of the stack shares (the Thrift Server, `spark-sql`): the
+ * warehouse on HDFS, Delta Lake in the session catalog, and the profile's metastore.
+ */
+function sparkSessionConf(config: Config, layout: StackLayout, profile: StackProfile, stateDir: string, hdfsUri: string): Record<string, string> {
+  return {
     'spark.driver.host': '127.0.0.1',
     'spark.driver.bindAddress': '127.0.0.1',
-    'spark.ui.enabled': 'false',
     'spark.sql.catalogImplementation': 'hive',
     'spark.sql.warehouse.dir': `${hdfsUri}${config.hdfs.root}/warehouse`,
     'spark.sql.shuffle.partitions': '4',
@@ -223,24 +263,71 @@ function sparkThriftProcess(config: Config, layout: StackLayout, stateDir: strin
     // table's partitions and pruning them in Spark: correct, and cheap for a few thousand.
     'spark.sql.hive.metastorePartitionPruningFallbackOnException': 'true',
     'spark.sql.hive.metastorePartitionPruningFastFallback': 'true',
-    // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
-    'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
-    'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),
-    'spark.hadoop.hive.server2.thrift.bind.host': '127.0.0.1',
-    'spark.hadoop.hive.server2.authentication': config.hive.auth,
+    ...(profile === 'cluster'
+      ? clusterCatalogConf(layout)
+      : // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
+        { 'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true` }),
     'spark.local.dir': path.join(stateDir, 'tmp'),
     'spark.driver.extraJavaOptions': `-Dderby.system.home=${stateDir} -Duser.timezone=UTC`,
   };
+}
+
+/** The environment of a Spark application of the stack: the cluster profile's hive-site.xml sits in SPARK_CONF_DIR. */
+function sparkEnv(layout: StackLayout, profile: StackProfile): NodeJS.ProcessEnv {
+  const home = sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
+  return {
+    SPARK_HOME: home,
+    SPARK_LOCAL_IP: '127.0.0.1',
+    PYSPARK_PYTHON: path.join(layout.python, 'bin', 'python'),
+    ...(profile === 'cluster' ? { SPARK_CONF_DIR: path.join(layout.conf, 'spark-cluster') } : {}),
+  };
+}
+
+function sparkThriftProcess(config: Config, layout: StackLayout, profile: StackProfile, stateDir: string, hdfsUri: string): ProcessSpec {
+  const env = sparkEnv(layout, profile);
+  const { ports, memory } = config.stack;
+  const conf: Record<string, string> = {
+    ...sparkSessionConf(config, layout, profile, stateDir, hdfsUri),
+    'spark.driver.memory': memory.sparkDriverMemory,
+    ...(profile === 'cluster' ? clusterExecutorConf(config) : { 'spark.master': 'local[2]', 'spark.ui.enabled': 'false' }),
+    'spark.hadoop.hive.server2.thrift.port': String(ports.thrift),
+    'spark.hadoop.hive.server2.thrift.bind.host': '127.0.0.1',
+    'spark.hadoop.hive.server2.authentication': config.hive.auth,
+  };
   return {
     name: 'spark-thrift',
-    command: path.join(home, 'bin', 'spark-submit'),
+    command: path.join(env.SPARK_HOME!, 'bin', 'spark-submit'),
     args: [
       '--class', 'org.apache.spark.sql.hive.thriftserver.HiveThriftServer2', '--name', 'qpipe-thrift-server',
       ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
       'spark-internal',
     ],
-    env: { SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1', PYSPARK_PYTHON: path.join(layout.python, 'bin', 'python') },
+    env,
     cwd: stateDir,
+  };
+}
+
+/**
+ * `spark-sql`, a second Spark application on the cluster profile's catalog: the shared PostgreSQL
+ * metastore and the HDFS warehouse, with Delta. It runs in local mode (the workers' cores belong to
+ * the Thrift Server), in a JVM of its own. `args` go to spark-sql (`-e "SQL"`, `-f file`).
+ */
+export function sparkSqlProcess(config: Config, layout: StackLayout, args: readonly string[]): ProcessSpec {
+  const env = sparkEnv(layout, 'cluster');
+  const hdfsUri = `hdfs://127.0.0.1:${config.stack.ports.hdfsRpc}`;
+  const stateDir = path.join(layout.state, 'spark-sql');
+  const conf: Record<string, string> = {
+    ...sparkSessionConf(config, layout, 'cluster', stateDir, hdfsUri),
+    'spark.master': 'local[1]',
+    'spark.driver.memory': '512m',
+    'spark.ui.enabled': 'false',
+  };
+  return {
+    name: 'spark-sql',
+    command: path.join(env.SPARK_HOME!, 'bin', 'spark-sql'),
+    args: ['--name', 'qpipe-spark-sql', ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]), ...args],
+    env,
+    cwd: layout.state,
   };
 }
 
@@ -258,7 +345,7 @@ async function writeHadoopConf(dir: string, config: Config, stateDir: string): P
   await mkdir(dir, { recursive: true });
   await writeFile(
     path.join(dir, 'core-site.xml'),
-    hadoopXml({
+    configurationXml({
       'fs.defaultFS': `hdfs://127.0.0.1:${ports.hdfsRpc}`,
       'hadoop.tmp.dir': path.join(stateDir, 'tmp'),
       'hadoop.http.staticuser.user': config.hdfs.user,
@@ -266,7 +353,7 @@ async function writeHadoopConf(dir: string, config: Config, stateDir: string): P
   );
   await writeFile(
     path.join(dir, 'hdfs-site.xml'),
-    hadoopXml({
+    configurationXml({
       'dfs.replication': '1',
       'dfs.namenode.name.dir': path.join(stateDir, 'name'),
       'dfs.datanode.data.dir': path.join(stateDir, 'data'),
@@ -314,14 +401,6 @@ async function writeKafkaConf(dir: string, config: Config, stateDir: string): Pr
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'server.properties'), Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
   await writeFile(path.join(dir, 'log4j.properties'), log4jProperties('[%d] %p %m (%c)%n') + 'log4j.logger.kafka=INFO\nlog4j.logger.org.apache.kafka=INFO\n');
-}
-
-function hadoopXml(properties: Record<string, string>): string {
-  const escape = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const body = Object.entries(properties)
-    .map(([name, value]) => `  <property><name>${name}</name><value>${escape(value)}</value></property>`)
-    .join('\n');
-  return `<?xml version="1.0"?>\n<!-- written by qpipe stack up; edit lib/config.ts settings instead -->\n<configuration>\n${body}\n</configuration>\n`;
 }
 
 function log4jProperties(pattern: string): string {

@@ -1,12 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../lib/config';
+import { stackProfiles, type Config, type StackProfile } from '../lib/config';
 import { StackError } from '../lib/errors';
 import { installStack, type Progress } from './install';
 import { stackLayout, type StackLayout } from './layout';
-import { logPath, logTail, residentMiB, runningPid, startProcess, stopProcess } from './processes';
-import { serviceNames, stackServices, type Service, type ServiceName } from './services';
+import { logPath, logTail, groupResidentMiB, runningPid, startProcess, stopProcess } from './processes';
+import { profileServiceNames, serviceNames, stackServices, type Service, type ServiceName } from './services';
 
 export interface ServiceStatus {
   readonly name: ServiceName;
@@ -17,24 +18,45 @@ export interface ServiceStatus {
   readonly endpoints: string;
 }
 
+/** The profile the running stack was started with, if `up` recorded one. */
+export function runningProfile(stackDir: string): StackProfile | undefined {
+  try {
+    const recorded = readFileSync(stackLayout(stackDir).profileFile, 'utf8').trim();
+    return stackProfiles.find((profile) => profile === recorded);
+  } catch {
+    return undefined;
+  }
+}
+
 export class LocalStack {
   readonly layout: StackLayout;
+  /** `profile` if given, else `QPIPE_STACK_PROFILE`, else the running stack's, else local. */
+  readonly profile: StackProfile;
 
   constructor(
     private readonly config: Config,
     private readonly progress: Progress = () => undefined,
+    profile?: StackProfile,
   ) {
-    this.layout = stackLayout(config.stack.dir);
+    this.profile = profile ?? config.stack.profile ?? runningProfile(config.stack.dir) ?? 'local';
+    this.layout = stackLayout(config.stack.dir, this.profile);
   }
 
   /** Built on each use: paths inside the installs (SPARK_HOME) exist only once `up` has installed them. */
   get services(): Record<ServiceName, Service> {
-    return stackServices(this.config, this.layout);
+    return stackServices(this.config, this.layout, this.profile, this.progress);
+  }
+
+  /** This profile's services, in start order. */
+  get serviceNames(): readonly ServiceName[] {
+    return profileServiceNames(this.profile);
   }
 
   /** Installs what is missing, then starts every service not yet healthy and waits for all. Idempotent. */
   async up(): Promise<ServiceStatus[]> {
+    await this.claimProfile();
     await installStack(this.layout, this.config.home, this.progress);
+    this.progress(`profile ${this.profile}`);
     const services = this.services;
     const started = new Map<ServiceName, Promise<void>>();
     const start = (name: ServiceName): Promise<void> => {
@@ -46,30 +68,51 @@ export class LocalStack {
       }
       return promise;
     };
-    const results = await Promise.allSettled(serviceNames.map(start));
+    const results = await Promise.allSettled(this.serviceNames.map(start));
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     if (failures.length > 0) throw failures[0];
     return this.status();
   }
 
-  /** Stops exactly the processes the stack started (recorded in its pid files), newest service first. */
-  async down(): Promise<string[]> {
-    const stopped: string[] = [];
-    for (const name of [...serviceNames].reverse()) {
-      for (const process of this.services[name].processes) {
-        if (await stopProcess(this.layout, process.name)) {
-          stopped.push(process.name);
-          this.progress(`stopped ${process.name}`);
-        }
+  /**
+   * A stack runs one profile at a time (both use the same ports): refuses to start this one while
+   * a process of another runs, then records this one for `status` and `down`.
+   */
+  private async claimProfile(): Promise<void> {
+    const running = runningProfile(this.config.stack.dir);
+    if (running !== undefined && running !== this.profile) {
+      const other = new LocalStack(this.config, this.progress, running);
+      const alive = (await other.status()).flatMap((service) => service.processes.filter((process) => process.pid !== undefined));
+      if (alive.length > 0) {
+        throw new StackError('stack', `the ${running} profile is running (${alive.map((process) => process.name).join(', ')}): stop it first with bin/qpipe stack down`);
       }
     }
+    await mkdir(this.layout.run, { recursive: true });
+    await writeFile(this.layout.profileFile, this.profile + '\n');
+  }
+
+  /** Stops exactly the processes the stack started (recorded in its pid files), of either profile, newest service first. */
+  async down(): Promise<string[]> {
+    const stopped: string[] = [];
+    const processNames = new Set<string>();
+    for (const profile of stackProfiles) {
+      const services = stackServices(this.config, stackLayout(this.config.stack.dir, profile), profile);
+      for (const name of [...serviceNames].reverse()) for (const process of services[name].processes) processNames.add(process.name);
+    }
+    for (const name of processNames) {
+      if (await stopProcess(this.layout, name)) {
+        stopped.push(name);
+        this.progress(`stopped ${name}`);
+      }
+    }
+    await rm(this.layout.profileFile, { force: true });
     return stopped;
   }
 
-  /** Stops the stack and deletes all its state (data, logs, generated configs); installs stay. */
+  /** Stops the stack and deletes all its state, of both profiles (data, logs, generated configs); installs stay. */
   async wipe(): Promise<void> {
     await this.down();
-    for (const dir of [this.layout.state, this.layout.logs, this.layout.conf, this.layout.run]) {
+    for (const dir of [stackLayout(this.config.stack.dir).state, this.layout.logs, this.layout.conf, this.layout.run]) {
       await rm(dir, { recursive: true, force: true });
     }
     this.progress(`deleted the stack's state under ${this.layout.dir}`);
@@ -78,12 +121,12 @@ export class LocalStack {
   /** Each service's health (a real request), its processes and their resident memory. */
   async status(): Promise<ServiceStatus[]> {
     return Promise.all(
-      serviceNames.map(async (name) => {
+      this.serviceNames.map(async (name) => {
         const service = this.services[name];
         const processes = await Promise.all(
           service.processes.map(async ({ name: processName }) => {
             const pid = await runningPid(this.layout, processName);
-            return { name: processName, pid, rssMiB: pid === undefined ? undefined : residentMiB(pid) };
+            return { name: processName, pid, rssMiB: pid === undefined ? undefined : groupResidentMiB(pid) };
           }),
         );
         const down = processes.filter((process) => process.pid === undefined).map((process) => process.name);
@@ -162,8 +205,8 @@ export class LocalStack {
 
   /** A port held by a process the stack did not start would make the service fail obscurely: say so first. */
   private async assertPortsFree(service: Service, wholeService: boolean): Promise<void> {
-    if (!wholeService) return;
-    for (const port of servicePorts(this.config, service.name)) {
+    if (!wholeService || service.processes.length === 0) return;
+    for (const port of servicePorts(this.config, service.name, this.profile)) {
       if (!(await portFree(port))) {
         throw new StackError(service.name, `port ${port} is in use by a process this stack did not start; stop it or set the port's QPIPE_*_PORT variable`);
       }
@@ -171,7 +214,7 @@ export class LocalStack {
   }
 }
 
-function servicePorts(config: Config, name: ServiceName): number[] {
+function servicePorts(config: Config, name: ServiceName, profile: StackProfile): number[] {
   const { ports } = config.stack;
   switch (name) {
     case 'temporal':
@@ -181,7 +224,11 @@ function servicePorts(config: Config, name: ServiceName): number[] {
     case 'kafka':
       return [ports.kafka, ports.kafkaController];
     case 'spark':
-      return [ports.thrift];
+      return profile === 'cluster' ? [ports.thrift, ports.sparkUi] : [ports.thrift];
+    case 'metastore':
+      return [ports.metastore];
+    case 'spark-cluster':
+      return [ports.sparkMaster, ports.sparkMasterUi, ...Array.from({ length: config.stack.cluster.sparkWorkers }, (_, index) => ports.sparkWorkerUi + index)];
   }
 }
 

