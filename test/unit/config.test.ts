@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../lib/config';
 import { ConfigError } from '../../lib/errors';
+import { metastoreTarget, sparkMasterTarget } from '../../stack/cluster';
 
 const home = '/opt/qpipe';
 
@@ -30,6 +31,28 @@ describe('loadConfig', () => {
     expect(config.temporal.address).toBe('127.0.0.1:17233');
     expect(config.hive.port).toBe(20000);
     expect(config.stack.ports.thrift).toBe(20000);
+  });
+
+  it('reads the stack profile and the cluster profile\'s Spark master and metastore: unset means the stack starts them', () => {
+    const defaults = loadConfig({}, home).stack;
+    expect(defaults.profile).toBeUndefined();
+    expect(defaults.cluster).toEqual({ sparkMaster: undefined, sparkWorkers: 2, metastoreUrl: undefined, metastoreUser: 'qpipe', metastorePassword: '' });
+    expect(metastoreTarget(loadConfig({ QPIPE_METASTORE_PORT: '15432' }, home))).toMatchObject({ url: 'jdbc:postgresql://127.0.0.1:15432/metastore', host: '127.0.0.1', port: 15432, database: 'metastore', external: false });
+    expect(sparkMasterTarget(loadConfig({}, home))).toEqual({ url: 'spark://127.0.0.1:7077', external: false });
+
+    const external = loadConfig(
+      { QPIPE_STACK_PROFILE: 'cluster', QPIPE_SPARK_MASTER: 'yarn', QPIPE_METASTORE_URL: 'jdbc:postgresql://db.internal:6432/hive?ssl=true', QPIPE_METASTORE_PASSWORD: 's3cret' },
+      home,
+    );
+    expect(external.stack.profile).toBe('cluster');
+    expect(sparkMasterTarget(external)).toEqual({ url: 'yarn', external: true });
+    expect(metastoreTarget(external)).toMatchObject({ host: 'db.internal', port: 6432, database: 'hive', password: 's3cret', external: true });
+    expect(loadConfig({ QPIPE_SPARK_MASTER: 'k8s://https://kube:6443' }, home).stack.cluster.sparkMaster).toBe('k8s://https://kube:6443');
+
+    expect(() => loadConfig({ QPIPE_STACK_PROFILE: 'yarn' }, home)).toThrow(/QPIPE_STACK_PROFILE.*local, cluster/);
+    expect(() => loadConfig({ QPIPE_SPARK_MASTER: 'local[4]' }, home)).toThrow(/QPIPE_SPARK_MASTER/);
+    expect(() => loadConfig({ QPIPE_METASTORE_URL: 'jdbc:derby:;databaseName=x' }, home)).toThrow(/QPIPE_METASTORE_URL/);
+    expect(() => loadConfig({ QPIPE_SPARK_WORKERS: '9' }, home)).toThrow(/QPIPE_SPARK_WORKERS: expected 1-8/);
   });
 
   it("reads Temporal's own variables and resolves relative dirs against the repository", () => {
