@@ -1,9 +1,10 @@
 // Scaling figure of the cluster profile (`bin/qpipe stack up --profile cluster` first): the bulk
 // load of N sales (default 1,000,000: generated, ingested, processed by the worker's activities)
-// with one Spark worker, then with two, printed side by side, each in a warehouse of its own.
+// with one Spark worker, then with all (`QPIPE_SPARK_WORKERS`, 2), printed side by side, each in a
+// warehouse of its own.
 //
-// For the one-worker run, worker 2 is stopped (the Thrift Server keeps one executor), and `stack up`
-// starts it again for the second. Besides the times, it prints each executor's tasks (the driver's
+// For the one-worker run, the other workers are stopped (the Thrift Server keeps one executor), and
+// `stack up` starts them again for the second. Besides the times, it prints each executor's tasks (the driver's
 // REST API) and the peak resident memory of the Spark processes (sampled every second; a worker
 // counts with its executor). On a 2-core machine this measures the cluster's overhead, not a
 // speed-up: two one-core executors share the two cores with the driver, HDFS and PostgreSQL.
@@ -12,30 +13,18 @@
 import { loadConfig } from '../lib/config';
 import { stackLayout } from '../stack/layout';
 import { groupResidentMiB, runningPid, stopProcess } from '../stack/processes';
-import { LocalStack, runningProfile } from '../stack/stack';
+import { LocalStack, lastProfile } from '../stack/stack';
+import { thriftExecutors, type SparkExecutor } from '../stack/cluster';
 import { benchWarehouse, seconds } from './warehouse';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const config = loadConfig();
 const layout = stackLayout(config.stack.dir, 'cluster');
-const sparkUi = `http://127.0.0.1:${config.stack.ports.sparkUi}/api/v1`;
-const sparkProcesses = ['spark-thrift', 'spark-master', 'spark-worker-1', 'spark-worker-2'];
+const workers = config.stack.cluster.sparkWorkers;
+const sparkProcesses = ['spark-thrift', 'spark-master', ...Array.from({ length: workers }, (_, index) => `spark-worker-${index + 1}`)];
 
-interface Executor {
-  id: string;
-  isActive: boolean;
-  totalTasks: number;
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
-  return (await response.json()) as T;
-}
-
-async function activeExecutors(): Promise<Executor[]> {
-  const [app] = await getJson<{ id: string }[]>(`${sparkUi}/applications`);
-  return (await getJson<Executor[]>(`${sparkUi}/applications/${app!.id}/allexecutors`)).filter((executor) => executor.isActive && executor.id !== 'driver');
+async function activeExecutors(): Promise<SparkExecutor[]> {
+  return (await thriftExecutors(config)).filter((executor) => executor.isActive && executor.id !== 'driver');
 }
 
 async function waitForExecutors(count: number): Promise<void> {
@@ -89,10 +78,8 @@ async function load(workers: number): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  if (runningProfile(config.stack.dir) !== 'cluster' || config.stack.cluster.sparkWorkers < 2) {
-    throw new Error('run bin/qpipe stack up --profile cluster (with 2 workers) first');
-  }
-  console.log(`qpipe cluster scaling benchmark: the bulk load of ${rows.toLocaleString('en-US')} sales, 1 then 2 Spark workers (1 core, ${config.stack.memory.sparkExecutorMemory} executor each); 2 cores`);
+  if (lastProfile(config.stack.dir) !== 'cluster' || workers < 2) throw new Error('run bin/qpipe stack up --profile cluster (with 2 or more workers) first');
+  console.log(`qpipe cluster scaling benchmark: the bulk load of ${rows.toLocaleString('en-US')} sales, 1 then ${workers} Spark workers (1 core, ${config.stack.memory.sparkExecutorMemory} executor each); 2 cores`);
   const [, warmSeconds] = await seconds(async () => {
     const warm = await benchWarehouse('warm');
     await warm.land('warm', 1_500);
@@ -101,10 +88,15 @@ async function main(): Promise<void> {
   });
   console.log(`  (a warm-up hour of 1,500 sales: ${warmSeconds.toFixed(1)} s)`);
 
-  await stopProcess(layout, 'spark-worker-2');
-  const one = await load(1);
-  await new LocalStack(config, (message) => process.stderr.write(`  ${message}\n`), 'cluster').up();
-  const two = await load(2);
+  // One worker: the others stopped for the run, and started again whatever happens.
+  let one: Run;
+  try {
+    for (const name of sparkProcesses.filter((name) => /^spark-worker-[2-9]$/.test(name))) await stopProcess(layout, name);
+    one = await load(1);
+  } finally {
+    await new LocalStack(config, (message) => process.stderr.write(`  ${message}\n`), 'cluster').up();
+  }
+  const two = await load(workers);
 
   const runs = [one, two];
   const row = (label: string, cell: (run: Run) => string) => console.log(`  ${label.padEnd(30)}${runs.map((run) => cell(run).padStart(14)).join('')}`);
@@ -117,7 +109,7 @@ async function main(): Promise<void> {
   row('tasks per executor', (run) => run.tasks.join(' + '));
   for (const name of sparkProcesses) row(`peak RSS ${name} (MiB)`, (run) => String(run.peaks.get(name) ?? '-'));
   const ratio = (two.ingestSeconds + two.processSeconds) / (one.ingestSeconds + one.processSeconds);
-  console.log(`\n  2 workers / 1 worker, end to end: ${ratio.toFixed(2)} x (on 2 cores: overhead, not speed-up)`);
+  console.log(`\n  ${workers} workers / 1 worker, end to end: ${ratio.toFixed(2)} x (on 2 cores: overhead, not speed-up)`);
 }
 
 main().catch((error: unknown) => {

@@ -13,7 +13,7 @@ export function stackCommand(context: () => CommandContext): Command {
   const stack = new Command('stack').description('install, start, stop and health-check the local Temporal, Kafka, HDFS and Spark services');
   const local = (profile?: StackProfile) => new LocalStack(context().config, progress, profile);
   const profileOption = () =>
-    new Option('--profile <profile>', 'local: Spark in local mode, Derby metastore; cluster: Spark master + workers, PostgreSQL metastore (default: QPIPE_STACK_PROFILE, else the running one, else local)').choices(
+    new Option('--profile <profile>', 'local: Spark in local mode, Derby metastore; cluster: Spark master + workers, PostgreSQL metastore (default: QPIPE_STACK_PROFILE, else the one last started, else local)').choices(
       stackProfiles,
     );
 

@@ -215,7 +215,7 @@ export interface StackConfig {
   /**
    * `QPIPE_STACK_PROFILE`: `local` (Spark in local mode inside the Thrift Server, embedded Derby
    * metastore) or `cluster` (a Spark standalone master and workers, a PostgreSQL metastore). Unset:
-   * the profile the running stack was started with, else `local`. `stack up --profile` overrides it.
+   * the profile the stack last ran, else `local`. `stack up --profile` overrides it.
    */
   readonly profile?: StackProfile;
   /** The cluster profile's Spark and metastore; each points at an external service when set. */
@@ -507,7 +507,8 @@ function reader(env: Env) {
     optionalJdbcUrl(name: string): string | undefined {
       const value = raw(name);
       if (value === undefined) return undefined;
-      if (!/^jdbc:postgresql:\/\/[^\s/]+\/\w+(\?\S*)?$/.test(value)) throw new ConfigError(name, `expected jdbc:postgresql://host:port/database, got "${value}"`);
+      // The message leaves out the URL's parameters: they may hold a password.
+      if (!/^jdbc:postgresql:\/\/[^\s/]+\/\w+(\?\S*)?$/.test(value)) throw new ConfigError(name, `expected jdbc:postgresql://host:port/database, got "${value.split('?')[0]}"`);
       return value;
     },
     identifier(name: string, fallback: string): string {

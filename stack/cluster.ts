@@ -1,10 +1,11 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../lib/config';
 import { StackError } from '../lib/errors';
-import { sparkHome, type StackLayout } from './layout';
+import { sparkHome, sparkHomeOrPlaceholder, type StackLayout } from './layout';
 import type { ProcessSpec } from './processes';
 import { runCommand } from './shell';
 
@@ -14,7 +15,8 @@ import { runCommand } from './shell';
  * (`QPIPE_METASTORE_URL`, `QPIPE_SPARK_MASTER`): then the stack checks it and never starts it.
  */
 
-const checkTimeoutMs = 5_000;
+/** Deadline of one health-check request. */
+export const checkTimeoutMs = 5_000;
 
 /** Where the metastore is, and whether the stack runs it. */
 export interface MetastoreTarget {
@@ -23,8 +25,24 @@ export interface MetastoreTarget {
   readonly port: number;
   readonly database: string;
   readonly user: string;
-  readonly password: string;
   readonly external: boolean;
+}
+
+function localPasswordFile(layout: StackLayout): string {
+  return path.join(layout.state, 'postgres.password');
+}
+
+/**
+ * The metastore's password: `QPIPE_METASTORE_PASSWORD`, else, for the stack's own PostgreSQL, the
+ * random one `stack up` generated at its first start (in the state dir, mode 600).
+ */
+export function metastorePassword(config: Config, layout: StackLayout): string {
+  if (config.stack.cluster.metastorePassword !== '' || config.stack.cluster.metastoreUrl !== undefined) return config.stack.cluster.metastorePassword;
+  try {
+    return readFileSync(localPasswordFile(layout), 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 export function metastoreTarget(config: Config): MetastoreTarget {
@@ -37,7 +55,6 @@ export function metastoreTarget(config: Config): MetastoreTarget {
     port: Number(parsed.port || 5432),
     database: parsed.pathname.slice(1),
     user: cluster.metastoreUser,
-    password: cluster.metastorePassword,
     external: cluster.metastoreUrl !== undefined,
   };
 }
@@ -87,7 +104,7 @@ export async function writeClusterSparkConf(config: Config, layout: StackLayout)
       'javax.jdo.option.ConnectionURL': metastore.url,
       'javax.jdo.option.ConnectionDriverName': 'org.postgresql.Driver',
       'javax.jdo.option.ConnectionUserName': metastore.user,
-      'javax.jdo.option.ConnectionPassword': metastore.password,
+      'javax.jdo.option.ConnectionPassword': metastorePassword(config, layout),
       // The schema is created once, by `stack up` (ensureMetastoreSchema); the engines never change it.
       'datanucleus.schema.autoCreateAll': 'false',
       'hive.metastore.schema.verification': 'true',
@@ -120,43 +137,28 @@ function jarsIn(dir: string): string[] {
 const runsAsRoot = () => process.getuid?.() === 0;
 
 /**
- * The directory of PostgreSQL's server binaries: Debian's install (/usr/lib/postgresql/N/bin,
- * the newest N), else the copy `stack up` unpacked into the stack dir from Debian's package.
+ * The directory of Debian's PostgreSQL binaries (/usr/lib/postgresql/N/bin): the version of the
+ * stack's data dir once it exists (a cluster runs only with its own major version), else the newest
+ * installed.
  */
 export function postgresBinDir(layout: StackLayout): string {
-  const newest = (root: string) => {
+  const root = '/usr/lib/postgresql';
+  const dataVersion = (() => {
     try {
-      const versions = readdirSync(root).filter((name) => /^\d+$/.test(name) && existsSync(path.join(root, name, 'bin', 'postgres')));
-      const version = versions.sort((a, b) => Number(b) - Number(a))[0];
-      return version === undefined ? undefined : path.join(root, version, 'bin');
+      return readFileSync(path.join(layout.state, 'postgres', 'PG_VERSION'), 'utf8').trim();
     } catch {
       return undefined;
     }
-  };
-  const unpacked = path.join(layout.dir, 'postgresql', 'usr', 'lib', 'postgresql');
-  return newest('/usr/lib/postgresql') ?? newest(unpacked) ?? path.join(unpacked, 'not-installed', 'bin');
-}
-
-/** Debian's PostgreSQL server package, unpacked into the stack dir (apt-get download + dpkg -x: no root, no system service). */
-async function unpackPostgres(layout: StackLayout): Promise<void> {
-  const target = path.join(layout.dir, 'postgresql');
-  const work = `${target}.download`;
-  await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
+  })();
+  if (dataVersion !== undefined) return path.join(root, dataVersion, 'bin');
+  let versions: string[] = [];
   try {
-    const depends = await runCommand('metastore', 'apt-cache', ['depends', 'postgresql'], { timeoutMs: 60_000 });
-    const pkg = /Depends: (postgresql-\d+)\b/.exec(depends)?.[1];
-    if (!pkg) throw new StackError('metastore', 'apt-cache names no postgresql-N package');
-    await runCommand('metastore', 'apt-get', ['download', pkg], { cwd: work, timeoutMs: 300_000 });
-    const deb = (await readdir(work)).find((file) => file.endsWith('.deb'));
-    if (!deb) throw new StackError('metastore', `apt-get download ${pkg} gave no .deb`);
-    await rm(target, { recursive: true, force: true });
-    await runCommand('metastore', 'dpkg', ['-x', path.join(work, deb), target], { timeoutMs: 120_000 });
-  } catch (error) {
-    throw new StackError('metastore', "PostgreSQL's server is missing and could not be unpacked from Debian's package: install postgresql (apt-get install postgresql) or set QPIPE_METASTORE_URL to an existing metastore", '', { cause: error });
-  } finally {
-    await rm(work, { recursive: true, force: true });
+    versions = readdirSync(root).filter((name) => /^\d+$/.test(name) && existsSync(path.join(root, name, 'bin', 'postgres')));
+  } catch {
+    // not installed
   }
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  return path.join(root, newest ?? 'not-installed', 'bin');
 }
 
 /** Runs a PostgreSQL binary as the `postgres` user when we are root (the server refuses to run as root). */
@@ -171,27 +173,44 @@ export function postgresProcess(config: Config, layout: StackLayout): ProcessSpe
     '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
     '-c', 'shared_buffers=64MB', '-c', 'max_connections=60', '-c', 'logging_collector=off',
   ]);
-  return { name: 'postgres', command, args, cwd: layout.state };
+  // SIGINT is PostgreSQL's fast shutdown (SIGTERM waits for every client to leave).
+  return { name: 'postgres', command, args, cwd: layout.state, stopSignal: 'SIGINT' };
 }
 
-/** Creates the PostgreSQL cluster's data dir on first start (initdb: superuser = the metastore user, loopback trusted). */
+/**
+ * Creates the PostgreSQL cluster on first start: initdb with the metastore user as superuser and
+ * password authentication (scram-sha-256) for every connection; the password is
+ * `QPIPE_METASTORE_PASSWORD`, else a random one kept in the state dir (mode 600).
+ */
 export async function preparePostgres(config: Config, layout: StackLayout): Promise<void> {
-  if (!existsSync(path.join(postgresBinDir(layout), 'postgres'))) await unpackPostgres(layout);
+  if (!existsSync(path.join(postgresBinDir(layout), 'postgres'))) {
+    throw new StackError('metastore', "PostgreSQL's server is not installed: install Debian's postgresql (apt-get install postgresql; bin/test-cluster does when run as root), or set QPIPE_METASTORE_URL to an existing metastore");
+  }
   const dataDir = path.join(layout.state, 'postgres');
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  await mkdir(layout.state, { recursive: true });
   await rm(dataDir, { recursive: true, force: true });
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { mode: 0o700 });
+  const passwordFile = localPasswordFile(layout);
+  const password = config.stack.cluster.metastorePassword || randomBytes(24).toString('base64url');
+  await writeFile(passwordFile, password + '\n', { mode: 0o600 });
   if (runsAsRoot()) {
-    const ids = await runCommand('metastore', 'id', ['-u', 'postgres']).catch(() => {
-      throw new StackError('metastore', 'PostgreSQL refuses to run as root and there is no postgres user to run it as: run the stack as another user, or install Debian\'s postgresql (it creates the user)');
-    });
+    const uid = Number((await runCommand('metastore', 'id', ['-u', 'postgres']).catch(() => {
+      throw new StackError('metastore', "PostgreSQL refuses to run as root and there is no postgres user to run it as: run the stack as another user, or install Debian's postgresql (it creates the user)");
+    })).trim());
     const gid = Number((await runCommand('metastore', 'id', ['-g', 'postgres'])).trim());
-    await chown(dataDir, Number(ids.trim()), gid);
+    await chown(dataDir, uid, gid);
+    await chown(passwordFile, uid, gid);
   }
-  const { command, args } = asPostgresUser(path.join(postgresBinDir(layout), 'initdb'), [
-    '-D', dataDir, '-U', config.stack.cluster.metastoreUser, '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8',
-  ]);
-  await runCommand('metastore', command, args, { timeoutMs: 120_000, cwd: layout.state });
+  try {
+    const { command, args } = asPostgresUser(path.join(postgresBinDir(layout), 'initdb'), [
+      '-D', dataDir, '-U', config.stack.cluster.metastoreUser, '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '-E', 'UTF8', '--locale=C.UTF-8',
+    ]);
+    await runCommand('metastore', command, args, { timeoutMs: 120_000, cwd: layout.state });
+  } finally {
+    // A password from the environment is not kept on disk.
+    if (config.stack.cluster.metastorePassword) await rm(passwordFile, { force: true });
+  }
 }
 
 /** Runs one SQL statement with psql and returns its unaligned output. */
@@ -201,7 +220,7 @@ export function psql(config: Config, layout: StackLayout, database: string, sql:
     'metastore',
     path.join(postgresBinDir(layout), 'psql'),
     ['-h', metastore.host, '-p', String(metastore.port), '-U', metastore.user, '-d', database, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', sql],
-    { timeoutMs: 30_000, env: { ...process.env, PGPASSWORD: metastore.password, PGCONNECT_TIMEOUT: '5' } },
+    { timeoutMs: 30_000, env: { ...process.env, PGPASSWORD: metastorePassword(config, layout), PGCONNECT_TIMEOUT: '5' } },
   ).then((output) => output.trim());
 }
 
@@ -211,12 +230,15 @@ const hiveSchemaVersion = '2.3.0';
 /**
  * Creates the Hive metastore schema once: in a fresh database, DataNucleus' SchemaTool creates every
  * table of the hive-metastore jar's JDO mapping (the jar Spark itself uses), then the VERSION row
- * the engines verify. A database with no VERSION row is an interrupted creation (no engine can have
- * used it: they refuse a schema without one), so it is dropped and created again.
+ * the engines verify. A database without the VERSION row is an interrupted creation (no engine can
+ * have used it: they refuse a schema without one), so it is dropped and created again; any other
+ * failure to read it (a connection error) stops `up` and drops nothing.
  */
 export async function ensureMetastoreSchema(config: Config, layout: StackLayout, progress: (message: string) => void): Promise<void> {
   const metastore = metastoreTarget(config);
-  const version = await psql(config, layout, metastore.database, 'SELECT "SCHEMA_VERSION" FROM "VERSION"').catch(() => '');
+  const databaseExists = (await psql(config, layout, 'postgres', `SELECT count(*) FROM pg_database WHERE datname = '${metastore.database}'`)) === '1';
+  const versionTable = databaseExists && (await psql(config, layout, metastore.database, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'VERSION'")) === '1';
+  const version = versionTable ? await psql(config, layout, metastore.database, 'SELECT "SCHEMA_VERSION" FROM "VERSION"') : '';
   if (version === hiveSchemaVersion) return;
   if (version !== '') throw new StackError('metastore', `the metastore's schema is version ${version}; Spark's Hive client needs ${hiveSchemaVersion}`);
   progress(`creating the Hive metastore schema ${hiveSchemaVersion} in PostgreSQL (first time only)`);
@@ -237,7 +259,7 @@ export async function ensureMetastoreSchema(config: Config, layout: StackLayout,
         'javax.jdo.option.ConnectionURL': metastore.url,
         'javax.jdo.option.ConnectionDriverName': 'org.postgresql.Driver',
         'javax.jdo.option.ConnectionUserName': metastore.user,
-        'javax.jdo.option.ConnectionPassword': metastore.password,
+        'javax.jdo.option.ConnectionPassword': metastorePassword(config, layout),
         // Hive's own DataNucleus settings (HiveConf defaults), so the names match what it reads.
         'datanucleus.identifierFactory': 'datanucleus1',
         'datanucleus.rdbms.useLegacyNativeValueStrategy': 'true',
@@ -274,7 +296,7 @@ export function tcpReachable(host: string, port: number): Promise<void> {
 
 /** The master and the workers, from the same pyspark install as the Thrift Server. */
 export function sparkClusterProcesses(config: Config, layout: StackLayout): ProcessSpec[] {
-  const home = sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
+  const home = sparkHomeOrPlaceholder(layout);
   const { ports, memory, cluster } = config.stack;
   const env = { SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1', SPARK_DAEMON_MEMORY: memory.sparkDaemonHeap };
   const sparkClass = path.join(home, 'bin', 'spark-class');
@@ -294,7 +316,8 @@ export function sparkClusterProcesses(config: Config, layout: StackLayout): Proc
         'org.apache.spark.deploy.worker.Worker', '--host', '127.0.0.1', '--webui-port', String(ports.sparkWorkerUi + index),
         '--cores', '1', '--memory', memory.sparkExecutorMemory, '--work-dir', workDir, `spark://127.0.0.1:${ports.sparkMaster}`,
       ],
-      // Executors' shuffle and spill files; the worker deletes an application's dirs when it ends.
+      // Executors' shuffle and spill files. The worker purges the work dirs of stopped applications
+      // (every 30 minutes, those older than 7 days: Spark's defaults).
       env: { ...env, SPARK_LOCAL_DIRS: path.join(workDir, 'tmp'), SPARK_WORKER_OPTS: '-Dspark.worker.cleanup.enabled=true' },
       cwd: layout.state,
     };
@@ -311,15 +334,49 @@ export async function prepareSparkCluster(config: Config, layout: StackLayout): 
 /** The master's JSON view (its web UI's /json): its state and its workers. */
 export interface SparkMasterState {
   readonly status: string;
-  readonly aliveworkers?: number;
   readonly workers: { id: string; host: string; port: number; webuiaddress: string; state: string; cores: number; coresused: number }[];
   readonly activeapps: { id: string; name: string; cores: number }[];
 }
 
-export async function sparkMasterState(config: Config): Promise<SparkMasterState> {
-  const response = await fetch(`http://127.0.0.1:${config.stack.ports.sparkMasterUi}/json/`, { signal: AbortSignal.timeout(checkTimeoutMs) });
-  if (!response.ok) throw new Error(`the Spark master's /json answered HTTP ${response.status}`);
-  return (await response.json()) as SparkMasterState;
+export function sparkMasterState(config: Config): Promise<SparkMasterState> {
+  return getJson<SparkMasterState>(`http://127.0.0.1:${config.stack.ports.sparkMasterUi}/json/`);
+}
+
+/** One executor of the Thrift Server's application, as its driver's REST API (`/api/v1`) reports it. */
+export interface SparkExecutor {
+  readonly id: string;
+  readonly isActive: boolean;
+  readonly activeTasks: number;
+  readonly completedTasks: number;
+  readonly failedTasks: number;
+  readonly totalTasks: number;
+  readonly removeReason?: string;
+  readonly executorLogs: Record<string, string>;
+}
+
+/** GET from the Thrift Server application's REST API: `resource` under `/api/v1/applications/<its id>/`. */
+async function thriftApi<T>(config: Config, resource: string): Promise<T> {
+  const api = `http://127.0.0.1:${config.stack.ports.sparkUi}/api/v1`;
+  const [app] = await getJson<{ id: string }[]>(`${api}/applications`);
+  if (!app) throw new Error('the Thrift Server reports no application');
+  return getJson<T>(`${api}/applications/${app.id}/${resource}`);
+}
+
+/** The Thrift Server's executors, removed ones included, the driver's entry (id `driver`) too. */
+export function thriftExecutors(config: Config): Promise<SparkExecutor[]> {
+  return thriftApi<SparkExecutor[]>(config, 'allexecutors');
+}
+
+/** The number of the worker an executor runs on: its logs are served by that worker's web UI, whose port numbers it. */
+export function executorWorker(config: Config, executor: SparkExecutor): number | undefined {
+  const url = executor.executorLogs.stdout;
+  return url ? Number(new URL(url).port) - config.stack.ports.sparkWorkerUi + 1 : undefined;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(checkTimeoutMs) });
+  if (!response.ok) throw new Error(`GET ${url} answered HTTP ${response.status}`);
+  return (await response.json()) as T;
 }
 
 export async function checkSparkCluster(config: Config): Promise<void> {

@@ -49,3 +49,8 @@ export function sparkHome(layout: StackLayout): string | undefined {
   const pythonDir = entries.find((name) => name.startsWith('python3'));
   return pythonDir ? path.join(lib, pythonDir, 'site-packages', 'pyspark') : undefined;
 }
+
+/** SPARK_HOME, or before the install a path inside the venv that does not exist (so a start fails naming it). */
+export function sparkHomeOrPlaceholder(layout: StackLayout): string {
+  return sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
+}

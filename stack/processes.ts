@@ -15,12 +15,17 @@ export interface ProcessSpec {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** The signal of an orderly stop (SIGTERM unless given; PostgreSQL's fast shutdown is SIGINT). */
+  readonly stopSignal?: NodeJS.Signals;
 }
 
 interface PidFile {
   pid: number;
   command: string;
   startedAt: string;
+  /** The stack profile that started it (none: a stack from before profiles, the local one). */
+  profile?: string;
+  stopSignal?: NodeJS.Signals;
 }
 
 export const logPath = (layout: StackLayout, name: string) => path.join(layout.logs, `${name}.log`);
@@ -30,7 +35,7 @@ const pidPath = (layout: StackLayout, name: string) => path.join(layout.run, `${
  * Starts a process in its own process group, detached from ours, its output appended to
  * `logs/<name>.log`, and records it in `run/<name>.pid`.
  */
-export async function startProcess(layout: StackLayout, spec: ProcessSpec): Promise<number> {
+export async function startProcess(layout: StackLayout, spec: ProcessSpec, profile: string): Promise<number> {
   await mkdir(layout.logs, { recursive: true });
   await mkdir(layout.run, { recursive: true });
   const log = openSync(logPath(layout, spec.name), 'a');
@@ -46,7 +51,7 @@ export async function startProcess(layout: StackLayout, spec: ProcessSpec): Prom
       child.once('spawn', () => resolve(child.pid!));
     });
     child.unref();
-    const record: PidFile = { pid, command: spec.command, startedAt: new Date().toISOString() };
+    const record: PidFile = { pid, command: spec.command, startedAt: new Date().toISOString(), profile, stopSignal: spec.stopSignal };
     await writeFile(pidPath(layout, spec.name), JSON.stringify(record) + '\n');
     return pid;
   } finally {
@@ -60,13 +65,35 @@ export async function startProcess(layout: StackLayout, spec: ProcessSpec): Prom
  * not mention the stack dir), counts as not running.
  */
 export async function runningPid(layout: StackLayout, name: string): Promise<number | undefined> {
+  return (await runningRecord(layout, name))?.pid;
+}
+
+async function runningRecord(layout: StackLayout, name: string): Promise<PidFile | undefined> {
   let record: PidFile;
   try {
     record = JSON.parse(await readFile(pidPath(layout, name), 'utf8')) as PidFile;
   } catch {
     return undefined;
   }
-  return isOurs(layout, record.pid) ? record.pid : undefined;
+  return isOurs(layout, record.pid) ? record : undefined;
+}
+
+/** Every process the stack started that still runs, whatever profile started it: its name, pid and profile. */
+export async function runningProcesses(layout: StackLayout): Promise<{ name: string; pid: number; profile: string }[]> {
+  let files: string[];
+  try {
+    files = readdirSync(layout.run).filter((file) => file.endsWith('.pid'));
+  } catch {
+    return [];
+  }
+  const running = await Promise.all(
+    files.map(async (file) => {
+      const name = file.slice(0, -'.pid'.length);
+      const record = await runningRecord(layout, name);
+      return record ? [{ name, pid: record.pid, profile: record.profile ?? 'local' }] : [];
+    }),
+  );
+  return running.flat();
 }
 
 function isOurs(layout: StackLayout, pid: number): boolean {
@@ -83,16 +110,17 @@ function isOurs(layout: StackLayout, pid: number): boolean {
 }
 
 /**
- * Stops a process this stack started: SIGTERM to its process group, then SIGKILL after `graceMs`.
+ * Stops a process this stack started: its stop signal (SIGTERM) to its process group, then SIGKILL after `graceMs`.
  * Resolves when no process of the group is left; removes the pid file.
  */
 export async function stopProcess(layout: StackLayout, name: string, graceMs = 20_000): Promise<boolean> {
-  const pid = await runningPid(layout, name);
-  if (pid === undefined) {
+  const record = await runningRecord(layout, name);
+  if (record === undefined) {
     await rm(pidPath(layout, name), { force: true });
     return false;
   }
-  signalGroup(pid, 'SIGTERM');
+  const { pid } = record;
+  signalGroup(pid, record.stopSignal ?? 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (groupAlive(pid) && Date.now() < deadline) await sleep(200);
   if (groupAlive(pid)) {

@@ -9,10 +9,10 @@ import { HiveClient } from '../lib/hive-client';
 import { createKafka, ensureTopics } from '../lib/kafka';
 import { silentLogger } from '../lib/log';
 import {
-  checkSparkCluster, clusterCatalogConf, clusterExecutorConf, configurationXml, ensureMetastoreSchema, metastoreTarget, postgresProcess,
+  checkSparkCluster, checkTimeoutMs, clusterCatalogConf, clusterExecutorConf, configurationXml, ensureMetastoreSchema, metastoreTarget, postgresProcess,
   preparePostgres, prepareSparkCluster, psql, sparkClusterProcesses, sparkMasterTarget, tcpReachable, writeClusterSparkConf,
 } from './cluster';
-import { sparkHome, type StackLayout } from './layout';
+import { sparkHomeOrPlaceholder, type StackLayout } from './layout';
 import type { ProcessSpec } from './processes';
 import { runCommand } from './shell';
 
@@ -41,7 +41,6 @@ export interface Service {
   ready?(): Promise<void>;
 }
 
-const checkTimeoutMs = 5_000;
 
 /** JDK 17 closes the JDK internals Hadoop (and Spark's Hadoop client) reflect into. */
 const jdk17Opens = [
@@ -168,7 +167,7 @@ export function stackServices(config: Config, layout: StackLayout, profile: Stac
   const metastoreAt = metastoreTarget(config);
   const metastore: Service = {
     name: 'metastore',
-    endpoints: metastoreAt.external ? `Hive metastore ${metastoreAt.url} (external)` : `Hive metastore in PostgreSQL ${metastoreAt.url}`,
+    endpoints: `Hive metastore ${metastoreAt.external ? '' : 'in PostgreSQL '}jdbc:postgresql://${metastoreAt.host}:${metastoreAt.port}/${metastoreAt.database}${metastoreAt.external ? ' (external)' : ''}`,
     after: [],
     processes: metastoreAt.external ? [] : [postgresProcess(config, layout)],
     prepare: () => (metastoreAt.external ? Promise.resolve() : preparePostgres(config, layout)),
@@ -263,20 +262,21 @@ function sparkSessionConf(config: Config, layout: StackLayout, profile: StackPro
     // table's partitions and pruning them in Spark: correct, and cheap for a few thousand.
     'spark.sql.hive.metastorePartitionPruningFallbackOnException': 'true',
     'spark.sql.hive.metastorePartitionPruningFastFallback': 'true',
-    ...(profile === 'cluster'
-      ? clusterCatalogConf(layout)
-      : // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
-        { 'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true` }),
     'spark.local.dir': path.join(stateDir, 'tmp'),
-    'spark.driver.extraJavaOptions': `-Dderby.system.home=${stateDir} -Duser.timezone=UTC`,
+    ...(profile === 'cluster'
+      ? { ...clusterCatalogConf(layout), 'spark.driver.extraJavaOptions': '-Duser.timezone=UTC' }
+      : {
+          // Embedded Derby allows one JVM: only this Thrift server opens the metastore.
+          'spark.hadoop.javax.jdo.option.ConnectionURL': `jdbc:derby:;databaseName=${path.join(stateDir, 'metastore_db')};create=true`,
+          'spark.driver.extraJavaOptions': `-Dderby.system.home=${stateDir} -Duser.timezone=UTC`,
+        }),
   };
 }
 
 /** The environment of a Spark application of the stack: the cluster profile's hive-site.xml sits in SPARK_CONF_DIR. */
 function sparkEnv(layout: StackLayout, profile: StackProfile): NodeJS.ProcessEnv {
-  const home = sparkHome(layout) ?? path.join(layout.python, 'pyspark-not-installed');
   return {
-    SPARK_HOME: home,
+    SPARK_HOME: sparkHomeOrPlaceholder(layout),
     SPARK_LOCAL_IP: '127.0.0.1',
     PYSPARK_PYTHON: path.join(layout.python, 'bin', 'python'),
     ...(profile === 'cluster' ? { SPARK_CONF_DIR: path.join(layout.conf, 'spark-cluster') } : {}),

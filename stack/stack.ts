@@ -6,8 +6,8 @@ import { stackProfiles, type Config, type StackProfile } from '../lib/config';
 import { StackError } from '../lib/errors';
 import { installStack, type Progress } from './install';
 import { stackLayout, type StackLayout } from './layout';
-import { logPath, logTail, groupResidentMiB, runningPid, startProcess, stopProcess } from './processes';
-import { profileServiceNames, serviceNames, stackServices, type Service, type ServiceName } from './services';
+import { groupResidentMiB, logPath, logTail, runningPid, runningProcesses, startProcess, stopProcess } from './processes';
+import { profileServiceNames, stackServices, type Service, type ServiceName } from './services';
 
 export interface ServiceStatus {
   readonly name: ServiceName;
@@ -18,8 +18,8 @@ export interface ServiceStatus {
   readonly endpoints: string;
 }
 
-/** The profile the running stack was started with, if `up` recorded one. */
-export function runningProfile(stackDir: string): StackProfile | undefined {
+/** The profile the stack was last started with (`up` records it; `down` keeps it, `wipe` forgets it). */
+export function lastProfile(stackDir: string): StackProfile | undefined {
   try {
     const recorded = readFileSync(stackLayout(stackDir).profileFile, 'utf8').trim();
     return stackProfiles.find((profile) => profile === recorded);
@@ -28,9 +28,12 @@ export function runningProfile(stackDir: string): StackProfile | undefined {
   }
 }
 
+/** The order `down` stops processes in: dependents before what they depend on. */
+const stopOrder = [/^spark-thrift$/, /^spark-worker-/, /^spark-master$/, /^postgres$/, /^kafka$/, /^hdfs-datanode$/, /^hdfs-namenode$/, /^temporal$/];
+
 export class LocalStack {
   readonly layout: StackLayout;
-  /** `profile` if given, else `QPIPE_STACK_PROFILE`, else the running stack's, else local. */
+  /** `profile` if given, else `QPIPE_STACK_PROFILE`, else the one the stack last ran, else local. */
   readonly profile: StackProfile;
 
   constructor(
@@ -38,7 +41,7 @@ export class LocalStack {
     private readonly progress: Progress = () => undefined,
     profile?: StackProfile,
   ) {
-    this.profile = profile ?? config.stack.profile ?? runningProfile(config.stack.dir) ?? 'local';
+    this.profile = profile ?? config.stack.profile ?? lastProfile(config.stack.dir) ?? 'local';
     this.layout = stackLayout(config.stack.dir, this.profile);
   }
 
@@ -75,37 +78,37 @@ export class LocalStack {
   }
 
   /**
-   * A stack runs one profile at a time (both use the same ports): refuses to start this one while
-   * a process of another runs, then records this one for `status` and `down`.
+   * A stack runs one profile at a time (both use the same ports and process names): refuses to
+   * start this one while a process another profile started runs (each pid file names its
+   * profile), then records this one for `status` and `down`.
    */
   private async claimProfile(): Promise<void> {
-    const running = runningProfile(this.config.stack.dir);
-    if (running !== undefined && running !== this.profile) {
-      const other = new LocalStack(this.config, this.progress, running);
-      const alive = (await other.status()).flatMap((service) => service.processes.filter((process) => process.pid !== undefined));
-      if (alive.length > 0) {
-        throw new StackError('stack', `the ${running} profile is running (${alive.map((process) => process.name).join(', ')}): stop it first with bin/qpipe stack down`);
-      }
+    const others = (await runningProcesses(this.layout)).filter((process) => process.profile !== this.profile);
+    if (others.length > 0) {
+      throw new StackError('stack', `the ${others[0]!.profile} profile is running (${others.map((process) => process.name).join(', ')}): stop it first with bin/qpipe stack down`);
     }
     await mkdir(this.layout.run, { recursive: true });
     await writeFile(this.layout.profileFile, this.profile + '\n');
   }
 
-  /** Stops exactly the processes the stack started (recorded in its pid files), of either profile, newest service first. */
+  /**
+   * Stops exactly the processes the stack started (every pid file, whatever profile or settings
+   * started it): the Thrift Server first, then the Spark workers, the master, and the services
+   * they use; PostgreSQL with its fast shutdown.
+   */
   async down(): Promise<string[]> {
     const stopped: string[] = [];
-    const processNames = new Set<string>();
-    for (const profile of stackProfiles) {
-      const services = stackServices(this.config, stackLayout(this.config.stack.dir, profile), profile);
-      for (const name of [...serviceNames].reverse()) for (const process of services[name].processes) processNames.add(process.name);
-    }
-    for (const name of processNames) {
+    const rank = (name: string) => {
+      const index = stopOrder.findIndex((pattern) => pattern.test(name));
+      return index === -1 ? stopOrder.length : index;
+    };
+    const running = (await runningProcesses(this.layout)).sort((a, b) => rank(a.name) - rank(b.name));
+    for (const { name } of running) {
       if (await stopProcess(this.layout, name)) {
         stopped.push(name);
         this.progress(`stopped ${name}`);
       }
     }
-    await rm(this.layout.profileFile, { force: true });
     return stopped;
   }
 
@@ -153,7 +156,7 @@ export class LocalStack {
     await service.prepare();
     const startedAt = Date.now();
     for (const process of toStart) {
-      const pid = await startProcess(this.layout, process);
+      const pid = await startProcess(this.layout, process, this.profile);
       this.progress(`started ${process.name} (pid ${pid}, log ${logPath(this.layout, process.name)})`);
     }
     await this.waitHealthy(service);

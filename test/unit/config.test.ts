@@ -46,7 +46,9 @@ describe('loadConfig', () => {
     );
     expect(external.stack.profile).toBe('cluster');
     expect(sparkMasterTarget(external)).toEqual({ url: 'yarn', external: true });
-    expect(metastoreTarget(external)).toMatchObject({ host: 'db.internal', port: 6432, database: 'hive', password: 's3cret', external: true });
+    expect(metastoreTarget(external)).toMatchObject({ host: 'db.internal', port: 6432, database: 'hive', external: true });
+    expect(external.stack.cluster.metastorePassword).toBe('s3cret');
+    expect(() => loadConfig({ QPIPE_METASTORE_URL: 'postgres://db/hive?password=s3cret' }, home)).toThrow(/got "postgres:\/\/db\/hive"$/);
     expect(loadConfig({ QPIPE_SPARK_MASTER: 'k8s://https://kube:6443' }, home).stack.cluster.sparkMaster).toBe('k8s://https://kube:6443');
 
     expect(() => loadConfig({ QPIPE_STACK_PROFILE: 'yarn' }, home)).toThrow(/QPIPE_STACK_PROFILE.*local, cluster/);
