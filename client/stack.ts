@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Command, Option } from 'commander';
 import { stackProfiles, type StackProfile } from '../lib/config';
 import { StackError } from '../lib/errors';
 import { sparkSqlProcess } from '../stack/services';
+import { runAttached } from '../stack/processes';
 import { LocalStack, type ServiceStatus } from '../stack/stack';
 import type { CommandContext } from './context';
 
@@ -60,12 +60,7 @@ export function stackCommand(context: () => CommandContext): Command {
     .action(async (args: string[]) => {
       const cluster = local();
       if (cluster.profile !== 'cluster') throw new StackError('stack', 'spark-sql reads the cluster profile\'s PostgreSQL metastore: start it with bin/qpipe stack up --profile cluster');
-      const spec = sparkSqlProcess(context().config, cluster.layout, args);
-      const child = spawn(spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: spec.cwd, stdio: 'inherit' });
-      process.exitCode = await new Promise<number>((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code) => resolve(code ?? 1));
-      });
+      process.exitCode = await runAttached(sparkSqlProcess(context().config, cluster.layout, args));
     });
   return stack;
 }

@@ -59,6 +59,15 @@ export async function startProcess(layout: StackLayout, spec: ProcessSpec, profi
   }
 }
 
+/** Runs a process in the foreground, its output on ours, until it exits; resolves with its exit code. */
+export function runAttached(spec: ProcessSpec): Promise<number> {
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', (error) => reject(new StackError(spec.name, `cannot start ${spec.command}: ${error.message}`, '', { cause: error })));
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+}
+
 /**
  * The pid of a process this stack started and that still runs, or undefined. A pid file whose
  * process is gone, or whose pid now belongs to a process that is not ours (its command line does

@@ -123,9 +123,10 @@ export class LocalStack {
 
   /** Each service's health (a real request), its processes and their resident memory. */
   async status(): Promise<ServiceStatus[]> {
+    const services = this.services;
     return Promise.all(
       this.serviceNames.map(async (name) => {
-        const service = this.services[name];
+        const service = services[name];
         const processes = await Promise.all(
           service.processes.map(async ({ name: processName }) => {
             const pid = await runningPid(this.layout, processName);

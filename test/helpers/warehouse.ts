@@ -11,6 +11,22 @@ import { deltaTables } from '../../lib/pure/delta';
 import { realDataDir } from './isolated';
 import type { DropFile } from './raw-batch';
 
+/** The independently computed figures of the real groups 1-5 (test/fixtures/expected), the fields the batch tests read. */
+export interface GroupsFixture {
+  fact_rows: number;
+  total_units: number;
+  total_revenue: string;
+  most_selling_products: { product_id: number; product_name: string; total_units_sold: number; total_revenue: string }[];
+  agent_versions_count: number;
+  branch_versions_count: number;
+  customer_versions_count: number;
+  current_customers_count: number;
+  branches_scd2: Record<string, { location: string; establish_date: string; class: string; valid_from_group: number; valid_to_group: number | null }[]>;
+  daily_sales_by_date: Record<string, { rows: { sales_agent_name: string; product_name: string; total_sold_units: number }[] }>;
+}
+
+export const groupsFixture = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'expected', 'q-company-groups-1-5.json'), 'utf8')) as GroupsFixture;
+
 /** The files of a real case-study group, as a drop. */
 export function realGroup(group: number): DropFile[] {
   const dir = path.join(realDataDir, `group${group}`);

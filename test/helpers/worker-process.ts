@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../lib/config';
+import { createTemporalClient } from '../../lib/temporal';
+import { testWarehouse } from './warehouse';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -15,6 +19,47 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv, logFile: string): Chi
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * What a test that drives workflows through a real worker needs: a Temporal client, a
+ * `bin/qpipe worker` process with the test's environment (its log in the temp dir), and the test's
+ * own warehouse ({@link testWarehouse}, dropped with its HDFS root by `close`).
+ */
+export function workerTestBed(env: NodeJS.ProcessEnv, name: string) {
+  const config = loadConfig(env);
+  const warehouse = testWarehouse(config);
+  const logFile = path.join(tmpdir(), `qpipe-it-${name}-${process.pid}.log`);
+  let client: Client | undefined;
+  let worker: ChildProcess | undefined;
+  return {
+    config,
+    hive: warehouse.hive,
+    hdfs: warehouse.hdfs,
+    get client(): Client {
+      if (!client) throw new Error('workerTestBed: open() first');
+      return client;
+    },
+    async open(): Promise<void> {
+      client = await createTemporalClient(config.temporal);
+      await warehouse.open();
+      worker = startWorkerProcess(env, logFile);
+    },
+    /** SIGKILLs the worker process, waits for it to exit, and starts a new one. */
+    async killWorker(): Promise<void> {
+      worker!.kill('SIGKILL');
+      await exited(worker!);
+      worker = startWorkerProcess(env, logFile);
+    },
+    async close(): Promise<void> {
+      if (worker) {
+        worker.kill('SIGTERM');
+        await exited(worker);
+      }
+      await warehouse.close().catch(() => undefined);
+      await client?.connection.close();
+    },
+  };
 }
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (the proto package is not a direct dependency). */

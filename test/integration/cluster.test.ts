@@ -1,23 +1,16 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Client } from '@temporalio/client';
-import { loadConfig } from '../../lib/config';
-import { HdfsClient } from '../../lib/hdfs-client';
-import { HiveClient } from '../../lib/hive-client';
-import { silentLogger } from '../../lib/log';
-import { createTemporalClient } from '../../lib/temporal';
 import { executorWorker, psql, sparkMasterState, thriftExecutors, type SparkExecutor } from '../../stack/cluster';
 import { stackLayout } from '../../stack/layout';
 import { runningPid } from '../../stack/processes';
 import { lastProfile } from '../../stack/stack';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
 import { isolatedEnv } from '../helpers/isolated';
-import { landRealGroup } from '../helpers/warehouse';
-import { activityRunning, exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
+import { groupsFixture, landRealGroup } from '../helpers/warehouse';
+import { activityRunning, retriedActivities, workerTestBed } from '../helpers/worker-process';
 
 // The cluster profile (`bin/qpipe stack up --profile cluster`): the hourly batch's Spark work runs on
 // the standalone workers' executors (the driver's own REST API says which executor ran how many
@@ -28,18 +21,9 @@ import { activityRunning, exited, retriedActivities, startWorkerProcess } from '
 // second Spark application reads the same catalog from PostgreSQL while the Thrift Server runs.
 // Skipped on the local profile: CI runs this file in its cluster step.
 
-interface Expected {
-  fact_rows: number;
-  total_units: number;
-  total_revenue: string;
-  agent_versions_count: number;
-  branch_versions_count: number;
-  customer_versions_count: number;
-}
-
-const expected = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'expected', 'q-company-groups-1-5.json'), 'utf8')) as Expected;
-const env = isolatedEnv('cluster');
-const config = loadConfig(env);
+const expected = groupsFixture;
+const bed = workerTestBed(isolatedEnv('cluster'), 'cluster');
+const { config, hive } = bed;
 const db = config.hive.database;
 const root = path.resolve(__dirname, '..', '..');
 const layout = stackLayout(config.stack.dir, 'cluster');
@@ -66,34 +50,19 @@ async function gone(pid: number): Promise<void> {
 }
 
 (onCluster ? describe : describe.skip)('the cluster profile: Spark standalone workers and a PostgreSQL metastore', () => {
-  let client: Client;
-  let worker: ChildProcess;
-  const hive = new HiveClient(config.hive, silentLogger);
-  const hdfs = new HdfsClient(config.hdfs, silentLogger);
-  const workerLog = path.join(tmpdir(), `qpipe-it-cluster-${process.pid}.log`);
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config.temporal);
-    await hive.connect();
-    worker = startWorkerProcess(env, workerLog);
-  });
+  beforeAll(() => bed.open());
 
   afterAll(async () => {
-    worker.kill('SIGTERM');
-    await exited(worker);
-    // A failure between the kill and the restart leaves the next tests a worker short: start it again.
+    // A failure between the kill and the restart leaves the next tests a Spark worker short: start it again.
     if ((await runningPid(layout, 'spark-worker-1')) === undefined) {
       await promisify(execFile)(path.join(root, 'bin', 'qpipe'), ['stack', 'up'], { env: process.env, timeout: 300_000 }).catch(() => undefined);
     }
-    await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`).catch(() => undefined);
-    await hive.close();
-    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
-    await client.connection.close();
+    await bed.close();
   });
 
   const run = (group: number) => {
     landRealGroup(config.dirs.landing, group);
-    return client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hourOf(group)}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour: hourOf(group) }] });
+    return bed.client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hourOf(group)}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour: hourOf(group) }] });
   };
 
   it('runs the batches on the workers\' executors and completes an hour whose Spark worker was SIGKILLed while running its tasks, to the fixture\'s figures', async () => {

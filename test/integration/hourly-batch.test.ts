@@ -1,63 +1,26 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Client } from '@temporalio/client';
-import type { ChildProcess } from 'node:child_process';
-import { loadConfig } from '../../lib/config';
-import { HdfsClient } from '../../lib/hdfs-client';
-import { HiveClient } from '../../lib/hive-client';
-import { silentLogger } from '../../lib/log';
-import { createTemporalClient } from '../../lib/temporal';
 import { runNamedQuery } from '../../lib/reports';
 import { dailyDump } from '../../workflows/daily-dump';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
 import { isolatedEnv } from '../helpers/isolated';
-import { landRealGroup } from '../helpers/warehouse';
-import { activityRunning, exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
+import { groupsFixture, landRealGroup } from '../helpers/warehouse';
+import { activityRunning, retriedActivities, workerTestBed } from '../helpers/worker-process';
 
-interface Expected {
-  fact_rows: number;
-  total_units: number;
-  total_revenue: string;
-  most_selling_products: { product_id: number; product_name: string; total_units_sold: number; total_revenue: string }[];
-  agent_versions_count: number;
-  branch_versions_count: number;
-  daily_sales_by_date: Record<string, { rows: { sales_agent_name: string; product_name: string; total_sold_units: number }[] }>;
-}
-
-const expected = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'expected', 'q-company-groups-1-5.json'), 'utf8')) as Expected;
-const env = isolatedEnv('hourly');
-const config = loadConfig(env);
+const expected = groupsFixture;
+const bed = workerTestBed(isolatedEnv('hourly'), 'worker');
+const { config, hive } = bed;
 const db = config.hive.database;
 const hours = [1, 2, 3, 4, 5].map((group) => `2026-01-01T0${group}`);
 
 describe('hourlyBatch through Temporal on the real stack, with the real groups 1-5', () => {
-  let client: Client;
-  let worker: ChildProcess;
-  const hive = new HiveClient(config.hive, silentLogger);
-  const hdfs = new HdfsClient(config.hdfs, silentLogger);
-  const workerLog = path.join(tmpdir(), `qpipe-it-worker-${process.pid}.log`);
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config.temporal);
-    await hive.connect();
-    worker = startWorkerProcess(env, workerLog);
-  });
-
-  afterAll(async () => {
-    worker.kill('SIGTERM');
-    await exited(worker);
-    await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`).catch(() => undefined);
-    await hive.close();
-    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
-    await client.connection.close();
-  });
+  beforeAll(() => bed.open());
+  afterAll(() => bed.close());
 
   const drop = (group: number) => landRealGroup(config.dirs.landing, group);
 
   async function runHour(hour: string): Promise<HourlyBatchResult> {
-    return client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+    return bed.client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
   }
 
   it('loads five hours, surviving a worker killed in the middle of processing, to the independently computed figures', async () => {
@@ -69,12 +32,10 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
         continue;
       }
       // Hour 2: kill the worker with SIGKILL once processing has started, then start a new one.
-      const handle = await client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+      const handle = await bed.client.workflow.start(hourlyBatch, { workflowId: `hourly-batch-${hour}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
       await activityRunning(handle, 'processBatch');
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      worker.kill('SIGKILL');
-      await exited(worker);
-      worker = startWorkerProcess(env, workerLog);
+      await bed.killWorker();
       const result = await handle.result();
       expect(result.processed.map((batch) => batch.batchId)).toEqual([hour]);
       // The kill landed inside processBatch: the server timed that attempt out and the new worker ran it again.
@@ -101,7 +62,7 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
         (await hive.query(`SELECT count(*) AS n, sum(hash(*)) AS h FROM ${db}.sales_agent_dim`)).rows,
       );
     const before = await snapshot();
-    const rerun = await client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-2026-01-01T03-${db}-rerun`, taskQueue: config.temporal.taskQueue, args: [{ hour: '2026-01-01T03' }] });
+    const rerun = await bed.client.workflow.execute(hourlyBatch, { workflowId: `hourly-batch-2026-01-01T03-${db}-rerun`, taskQueue: config.temporal.taskQueue, args: [{ hour: '2026-01-01T03' }] });
     expect(rerun.ingest.resumed).toBe(true);
     expect(rerun.processed).toEqual([]);
     expect(await snapshot()).toEqual(before);
@@ -114,7 +75,7 @@ describe('hourlyBatch through Temporal on the real stack, with the real groups 1
       expect(rows).toEqual(day.rows.map((row) => ({ sales_agent_name: row.sales_agent_name, product_name: row.product_name, total_sold_units: row.total_sold_units })));
     }
     const [date, day] = Object.entries(expected.daily_sales_by_date)[0]!;
-    const dump = await client.workflow.execute(dailyDump, { workflowId: `daily-dump-${date}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ date }] });
+    const dump = await bed.client.workflow.execute(dailyDump, { workflowId: `daily-dump-${date}-${db}`, taskQueue: config.temporal.taskQueue, args: [{ date }] });
     const csv = ['sales_agent_name,product_name,total_sold_units', ...day.rows.map((row) => `${row.sales_agent_name},${row.product_name},${row.total_sold_units}`)].map((line) => `${line}\r\n`).join('');
     expect(readFileSync(dump.path, 'utf8')).toBe(csv);
   });

@@ -1,5 +1,4 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +13,7 @@ import { stackLayout } from '../../stack/layout';
 import { runningPid } from '../../stack/processes';
 import { hourlyBatch, type HourlyBatchResult } from '../../workflows/hourly-batch';
 import { isolatedEnv } from '../helpers/isolated';
-import { landRealGroup } from '../helpers/warehouse';
+import { groupsFixture, landRealGroup, type GroupsFixture } from '../helpers/warehouse';
 import { exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
 
 // The Spark Thrift Server is SIGKILLed inside a dimension MERGE and inside the fact MERGE of a real
@@ -24,18 +23,7 @@ import { exited, retriedActivities, startWorkerProcess } from '../helpers/worker
 // kill landed there (a new data file, no new commit in the table's log) and that the tables end
 // equal to the independently computed figures of groups 1-5, with every SCD2 version.
 
-interface Expected {
-  fact_rows: number;
-  total_units: number;
-  total_revenue: string;
-  agent_versions_count: number;
-  branch_versions_count: number;
-  customer_versions_count: number;
-  current_customers_count: number;
-  branches_scd2: Record<string, { location: string; establish_date: string; class: string; valid_from_group: number; valid_to_group: number | null }[]>;
-}
-
-const expected = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'expected', 'q-company-groups-1-5.json'), 'utf8')) as Expected;
+const expected = groupsFixture;
 const env = isolatedEnv('sparkkill');
 const config = loadConfig(env);
 const db = config.hive.database;
@@ -152,7 +140,7 @@ describe('hourlyBatch survives the Spark Thrift Server killed inside a MERGE', (
     });
     const branches = (await hive.query(`SELECT branch_id, location, CAST(establish_date AS STRING) AS establish_date, class, valid_from, valid_to FROM ${db}.branch_dim ORDER BY valid_from, branch_id`)).rows;
     const group = (timestamp: unknown) => (timestamp === null ? null : Number(/^2026-01-01 0(\d):00:00$/.exec(String(timestamp))?.[1]));
-    const history: Expected['branches_scd2'] = {};
+    const history: GroupsFixture['branches_scd2'] = {};
     for (const row of branches) {
       (history[String(row.branch_id)] ??= []).push({
         location: String(row.location),

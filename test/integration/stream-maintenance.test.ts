@@ -1,23 +1,16 @@
-import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
-import { loadConfig } from '../../lib/config';
 import { generateEvent, type AppEvent } from '../../lib/generate/events';
-import { HdfsClient } from '../../lib/hdfs-client';
 import { HiveClient } from '../../lib/hive-client';
 import { createKafka, topicEndOffsets } from '../../lib/kafka';
 import { silentLogger } from '../../lib/log';
 import { hourPartitionDir, parseStreamFileName, parseVersionName, versionsDir } from '../../lib/pure/stream';
 import { waitUntilDurable } from '../../lib/stream/commits';
 import { runNamedQuery } from '../../lib/reports';
-import { createTemporalClient } from '../../lib/temporal';
 import { startStreamWorker } from '../../workers/stream-worker';
 import { streamMaintenance, type StreamMaintenanceResult } from '../../workflows/stream-maintenance';
 import { isolatedEnv } from '../helpers/isolated';
-import { activityRunning, exited, retriedActivities, startWorkerProcess } from '../helpers/worker-process';
+import { activityRunning, retriedActivities, workerTestBed } from '../helpers/worker-process';
 
 // Stream maintenance on the real stack: events through Kafka and the stream worker into the
 // streaming zone, then the streamMaintenance workflow (a worker process, Temporal, Spark, HDFS)
@@ -28,10 +21,10 @@ const suffix = env.QPIPE_HIVE_DATABASE!.replace(/^it_/, '');
 env.QPIPE_KAFKA_TOPIC = `it_app_logs_${suffix}`;
 env.QPIPE_KAFKA_DLQ_TOPIC = `it_app_logs_${suffix}.dlq`;
 env.QPIPE_STREAM_GROUP = `it-maint-${suffix}`;
-const config = loadConfig(env);
+const bed = workerTestBed(env, 'maint-worker');
+const { config, hive, hdfs } = bed;
 const db = config.hive.database;
 const { topic, dlqTopic } = config.kafka;
-const hdfs = new HdfsClient(config.hdfs, silentLogger);
 const nowMs = Date.parse('2026-11-24T12:30:00Z');
 /** The maintenance slot: hours 09–11 are closed, hour 12 (the slot's own) stays live. */
 const slot = '2026-11-24T12';
@@ -73,15 +66,11 @@ const money = (total: number) => `${Math.trunc(total / 100)}.${String(total % 10
 
 describe('stream maintenance on the real stack', () => {
   const kafka = createKafka(config.kafka, silentLogger);
-  const hive = new HiveClient(config.hive, silentLogger);
-  const workerLog = path.join(tmpdir(), `qpipe-it-maint-worker-${process.pid}.log`);
-  let client: Client;
-  let worker: ChildProcess;
   let runs = 0;
 
   async function maintain(hour: string): Promise<StreamMaintenanceResult> {
     runs += 1;
-    return client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${hour}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
+    return bed.client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${hour}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour }] });
   }
 
   async function tableCounts(): Promise<{ rows: number; keys: number; byHour: Record<string, number> }> {
@@ -102,22 +91,15 @@ describe('stream maintenance on the real stack', () => {
     await admin.connect();
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }, { topic: dlqTopic, numPartitions: 1 }] });
     await admin.disconnect();
-    client = await createTemporalClient(config.temporal);
-    await hive.connect();
-    worker = startWorkerProcess(env, workerLog);
+    await bed.open();
   });
 
   afterAll(async () => {
-    worker.kill('SIGTERM');
-    await exited(worker);
+    await bed.close();
     const admin = kafka.admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [topic, dlqTopic] }).catch(() => undefined);
     await admin.disconnect();
-    await hive.execute(`DROP DATABASE IF EXISTS ${db} CASCADE`).catch(() => undefined);
-    await hive.close();
-    await hdfs.delete(config.hdfs.root, { recursive: true }).catch(() => undefined);
-    await client.connection.close();
   }, 120_000);
 
   it('compacts every closed hour into app_events exactly once, leaves the open hour live, and a rerun changes nothing', async () => {
@@ -228,13 +210,11 @@ describe('stream maintenance on the real stack', () => {
     await stream(kafka);
 
     runs += 1;
-    const handle = await client.workflow.start(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot }] });
+    const handle = await bed.client.workflow.start(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot }] });
     // The kill lands inside a compaction, the first, second or third at random, after a short random delay.
     await activityRunning(handle, 'compactStreamHour', 1 + Math.floor(Math.random() * 3));
     await sleep(Math.floor(Math.random() * 250));
-    worker.kill('SIGKILL');
-    await exited(worker);
-    worker = startWorkerProcess(env, workerLog);
+    await bed.killWorker();
     const result = await handle.result();
     expect(result.compacted.length).toBeGreaterThan(0);
     // The kill interrupted a compaction: the server timed its attempt out and the new worker ran it again.
@@ -253,7 +233,7 @@ describe('stream maintenance on the real stack', () => {
     expect((await tableCounts()).byHour['2026-11-24T09']).toBeUndefined();
 
     runs += 1;
-    const result = await client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot, fullRepair: true }] });
+    const result = await bed.client.workflow.execute(streamMaintenance, { workflowId: `stream-maintenance-${slot}-${db}-${runs}`, taskQueue: config.temporal.taskQueue, args: [{ hour: slot, fullRepair: true }] });
     expect(result.repaired).toEqual({ registered: 1, dropped: 1 });
     expect(await tableCounts()).toEqual(counts);
   }, 300_000);
